@@ -1,0 +1,62 @@
+"""Write a PNG of degraded input | restored | ground truth | error maps after each evaluation."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from ignite.engine import Engine, Events
+
+from medrestore.visualize import comparison_grid, save_png
+
+__all__ = ["ComparisonPNGSaver"]
+
+
+def _center_crop(img: np.ndarray, size: int) -> np.ndarray:
+    h, w = img.shape
+    if h < size or w < size:
+        img = np.pad(img, ((0, max(size - h, 0)), (0, max(size - w, 0))))
+        h, w = img.shape
+    top, left = (h - size) // 2, (w - size) // 2
+    return img[top : top + size, left : left + size]
+
+
+class ComparisonPNGSaver:
+    """Collect the first ``num_samples`` items of an evaluation and write one comparison PNG.
+
+    Reads ``engine.state.output`` (a list of dicts after decollation, or a batch dict) keys
+    ``image`` (degraded), ``pred`` and ``label``; writes ``filename`` at ``COMPLETED`` (each
+    evaluation overwrites it), centre-cropping 2D images (or the middle slice of 3D ones) to ``crop``.
+
+    Args:
+        filename: output PNG path.
+        num_samples: items shown, one row each. Defaults to 4.
+        crop: side of the square crop shown. Defaults to 128.
+    """
+
+    def __init__(self, filename: str, num_samples: int = 4, crop: int = 128) -> None:
+        self.filename, self.num_samples, self.crop = filename, num_samples, crop
+        self.rows: list[dict[str, np.ndarray]] = []
+
+    def attach(self, engine: Engine) -> None:
+        engine.add_event_handler(Events.STARTED, lambda _: self.rows.clear())
+        engine.add_event_handler(Events.ITERATION_COMPLETED, self.collect)
+        engine.add_event_handler(Events.COMPLETED, self.write)
+
+    def _plane(self, x) -> np.ndarray:
+        arr = np.squeeze(torch.as_tensor(x).detach().float().cpu().numpy())
+        if arr.ndim == 3:  # (H, W, D) volume: middle slice
+            arr = arr[..., arr.shape[-1] // 2]
+        return _center_crop(arr, self.crop)
+
+    def collect(self, engine: Engine) -> None:
+        output = engine.state.output
+        items = output if isinstance(output, list) else [output]
+        for item in items:
+            if len(self.rows) >= self.num_samples:
+                return
+            if all(k in item for k in ("image", "pred", "label")):
+                self.rows.append({"noisy": self._plane(item["image"]), "restored": self._plane(item["pred"]), "clean": self._plane(item["label"])})
+
+    def write(self, engine: Engine) -> None:
+        if self.rows:
+            save_png(self.filename, comparison_grid(self.rows, reference="clean"))

@@ -1,0 +1,5 @@
+"""Restoration networks."""
+
+from .dran import DRAB, DRAN
+
+__all__ = ["DRAB", "DRAN"]

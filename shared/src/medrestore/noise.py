@@ -1,0 +1,160 @@
+"""Seeded degradation transforms (MONAI dictionary transforms) for denoising.
+
+All intensities are on the ``[0, 1]`` scale produced by :class:`medrestore.transforms.WindowIntensityd`
+and noise parameters are in those units (``sigma = 0.1`` is 10 % of the intensity window).
+Noisy outputs are **not** clipped, as real noise is not.
+
+Seeding: when the data dictionary holds ``seed_key`` (default ``"noise_seed"``) the noise and its
+level are drawn from ``numpy.random.default_rng(seed)``, so a validation or test item is degraded
+identically in every run; otherwise the transform's own random state is used, which MONAI seeds
+through ``set_determinism`` and draws afresh at every iteration (training).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+
+import numpy as np
+import torch
+from monai.config import KeysCollection
+from monai.transforms import MapTransform, RandomizableTransform
+
+from medrestore.physics.ct import fbp, radon
+
+__all__ = ["AddGaussianNoised", "AddPoissonGaussianNoised", "AddRicianNoised", "LowDoseCTNoised", "NoiseTransformd"]
+
+
+def _as_range(value: float | Sequence[float], name: str) -> tuple[float, float]:
+    lo, hi = (float(value), float(value)) if np.isscalar(value) else (float(value[0]), float(value[1]))
+    if lo < 0 or hi < lo:
+        raise ValueError(f"{name} must be a non-negative value or a (low, high) range, got {value}.")
+    return lo, hi
+
+
+class NoiseTransformd(RandomizableTransform, MapTransform):
+    """Base class: reads ``keys``, writes the degraded image to ``output_keys`` (defaults to ``keys``)."""
+
+    def __init__(
+        self,
+        keys: KeysCollection,
+        output_keys: KeysCollection | None = None,
+        seed_key: str | None = "noise_seed",
+        prob: float = 1.0,
+        allow_missing_keys: bool = False,
+    ) -> None:
+        MapTransform.__init__(self, keys, allow_missing_keys)
+        RandomizableTransform.__init__(self, prob)
+        self.output_keys = self.keys if output_keys is None else tuple(np.atleast_1d(output_keys).tolist())
+        if len(self.output_keys) != len(self.keys):
+            raise ValueError("output_keys must have the same length as keys.")
+        self.seed_key = seed_key
+
+    def _rng(self, d: Mapping) -> np.random.Generator:
+        if self.seed_key is not None and self.seed_key in d:
+            return np.random.default_rng(int(np.asarray(d[self.seed_key]).item()))
+        return np.random.default_rng(self.R.randint(0, 2**31 - 1))
+
+    def degrade(self, img: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+        raise NotImplementedError
+
+    def __call__(self, data: Mapping[Hashable, torch.Tensor]) -> dict:
+        d = dict(data)
+        rng = self._rng(d)
+        apply = rng.random() < self.prob
+        for key, out_key in self.key_iterator(d, self.output_keys):
+            img = d[key]
+            d[out_key] = self.degrade(torch.as_tensor(img), rng) if apply else torch.as_tensor(img).clone()
+        return d
+
+
+def _normal(rng: np.random.Generator, like: torch.Tensor) -> torch.Tensor:
+    return torch.from_numpy(rng.standard_normal(tuple(like.shape), dtype=np.float32)).to(like.dtype)
+
+
+class AddGaussianNoised(NoiseTransformd):
+    """Additive white Gaussian noise ``y = x + sigma * n``, ``sigma ~ U(sigma_range)`` per image.
+
+    Args:
+        sigma: standard deviation on ``[0, 1]`` intensities, a value or a ``(low, high)`` range.
+    """
+
+    def __init__(self, keys: KeysCollection, sigma: float | Sequence[float] = (0.0, 0.2), **kwargs) -> None:
+        super().__init__(keys, **kwargs)
+        self.sigma = _as_range(sigma, "sigma")
+
+    def degrade(self, img: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+        sigma = rng.uniform(*self.sigma)
+        return img + sigma * _normal(rng, img)
+
+
+class AddRicianNoised(NoiseTransformd):
+    """Rician noise of MR magnitude images: ``y = sqrt((x + sigma n1)^2 + (sigma n2)^2)``.
+
+    Args:
+        sigma: standard deviation of the complex Gaussian noise on ``[0, 1]`` intensities.
+    """
+
+    def __init__(self, keys: KeysCollection, sigma: float | Sequence[float] = (0.01, 0.1), **kwargs) -> None:
+        super().__init__(keys, **kwargs)
+        self.sigma = _as_range(sigma, "sigma")
+
+    def degrade(self, img: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+        sigma = rng.uniform(*self.sigma)
+        return torch.sqrt((img + sigma * _normal(rng, img)) ** 2 + (sigma * _normal(rng, img)) ** 2)
+
+
+class AddPoissonGaussianNoised(NoiseTransformd):
+    """Poisson-Gaussian noise of X-ray detectors: ``y = Poisson(peak * x) / peak + sigma * n``.
+
+    Args:
+        peak: expected photon count at intensity 1 (lower = noisier), value or range.
+        sigma: read-out (Gaussian) noise on ``[0, 1]`` intensities, value or range.
+    """
+
+    def __init__(
+        self, keys: KeysCollection, peak: float | Sequence[float] = (50.0, 1000.0), sigma: float | Sequence[float] = (0.0, 0.02), **kwargs
+    ) -> None:
+        super().__init__(keys, **kwargs)
+        self.peak = _as_range(peak, "peak")
+        self.sigma = _as_range(sigma, "sigma")
+        if self.peak[0] <= 0:
+            raise ValueError(f"peak must be > 0, got {peak}.")
+
+    def degrade(self, img: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+        peak, sigma = rng.uniform(*self.peak), rng.uniform(*self.sigma)
+        lam = np.clip(img.detach().cpu().numpy().astype(np.float64), 0, None) * peak
+        counts = torch.from_numpy(rng.poisson(lam).astype(np.float32)).to(img.dtype)
+        return counts / peak + sigma * _normal(rng, img)
+
+
+class LowDoseCTNoised(NoiseTransformd):
+    """Low-dose CT: Poisson noise on the transmitted photons of a parallel-beam sinogram, then FBP.
+
+    The ``[0, 1]`` image is read as attenuation ``mu * mm``: line integrals ``p = radon(x) * mu_scale``,
+    counts ``N ~ Poisson(I0 * exp(-p))``, noisy integrals ``-log(max(N, 1) / I0) / mu_scale``, then
+    filtered back-projection (Ram-Lak). Lower ``i0`` (incident photons per ray) = lower dose.
+
+    Args:
+        i0: incident photons per detector bin, value or range (e.g. ``(1e4, 5e4)``).
+        num_angles: projection angles over 180 degrees. Defaults to 180.
+        mu_scale: attenuation of intensity 1 per pixel, so that line integrals stay in a CT-like
+            range (a few units). Defaults to 0.02.
+    """
+
+    def __init__(
+        self, keys: KeysCollection, i0: float | Sequence[float] = (1e4, 5e4), num_angles: int = 180, mu_scale: float = 0.02, **kwargs
+    ) -> None:
+        super().__init__(keys, **kwargs)
+        self.i0 = _as_range(i0, "i0")
+        self.num_angles = num_angles
+        self.mu_scale = mu_scale
+
+    def degrade(self, img: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+        i0 = rng.uniform(*self.i0)
+        if img.ndim != 3:
+            raise ValueError(f"LowDoseCTNoised expects a 2D image (C, H, W), got shape {tuple(img.shape)}.")
+        x = img.float().unsqueeze(0)  # (1, C, H, W)
+        sino = radon(x, self.num_angles) * self.mu_scale
+        counts = rng.poisson(i0 * np.exp(-sino.numpy().astype(np.float64)))
+        noisy = -torch.log(torch.from_numpy(np.maximum(counts, 1.0) / i0).float()) / self.mu_scale
+        return fbp(noisy, img.shape[-2:])[0].to(img.dtype)

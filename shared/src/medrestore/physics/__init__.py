@@ -1,0 +1,5 @@
+"""Imaging physics: forward operators of the degradations the bundles invert."""
+
+from .ct import fbp, radon
+
+__all__ = ["fbp", "radon"]
