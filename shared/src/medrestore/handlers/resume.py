@@ -39,19 +39,18 @@ class ResumableCheckpoint:
         folder: checkpoint folder (e.g. ``eval/checkpoints``).
         save_dict: ``{"network": ..., "optimizer": ..., "lr_scheduler": ...}``.
         resume: load the newest checkpoint at start. False starts from scratch. Defaults to True.
-        save: write checkpoints (False on DDP ranks > 0). Defaults to True.
         save_interval: epochs between checkpoints. Defaults to 1.
     """
 
-    def __init__(self, folder: str, save_dict: dict, resume: bool = True, save: bool = True, save_interval: int = 1) -> None:
+    def __init__(self, folder: str, save_dict: dict, resume: bool = True, save_interval: int = 1) -> None:
         self.folder, self.save_dict = folder, dict(save_dict)
-        self.resume, self.save, self.save_interval = resume, save, save_interval
+        self.resume, self.save_interval = resume, save_interval
         self.logger = logging.getLogger(__name__)
 
     def attach(self, engine: Engine) -> None:
         self.save_dict["trainer"] = engine
-        if self.save:
-            CheckpointSaver(self.folder, self.save_dict, save_interval=self.save_interval, n_saved=1).attach(engine)
+        # created on every DDP rank (ignite's DiskSaver sets up a process group); only rank 0 writes
+        CheckpointSaver(self.folder, self.save_dict, save_interval=self.save_interval, n_saved=1).attach(engine)
         engine.add_event_handler(Events.STARTED, self.load)
 
     def load(self, engine: Engine) -> None:
