@@ -130,9 +130,11 @@ class AddPoissonGaussianNoised(NoiseTransformd):
 class LowDoseCTNoised(NoiseTransformd):
     """Low-dose CT: Poisson noise on the transmitted photons of a parallel-beam sinogram, then FBP.
 
-    The ``[0, 1]`` image is read as attenuation ``mu * mm``: line integrals ``p = radon(x) * mu_scale``,
-    counts ``N ~ Poisson(I0 * exp(-p))``, noisy integrals ``-log(max(N, 1) / I0) / mu_scale``, then
-    filtered back-projection (Ram-Lak). Lower ``i0`` (incident photons per ray) = lower dose.
+    The ``[0, 1]`` image is read as attenuation: line integrals ``p = radon(x) * mu_scale``, counts
+    ``N ~ Poisson(I0 * exp(-p))``, noisy integrals ``p' = -log(max(N, 1) / I0)``. The output is
+    ``x + FBP(p' - p) / mu_scale``: the streaky, spatially correlated noise of a low-dose filtered
+    back-projection (Ram-Lak) added to the clean image, without the discretisation blur of the
+    projector (which is not noise and would bias a denoising target). Lower ``i0`` = lower dose.
 
     Args:
         i0: incident photons per detector bin, value or range (e.g. ``(1e4, 5e4)``).
@@ -154,7 +156,8 @@ class LowDoseCTNoised(NoiseTransformd):
         if img.ndim != 3:
             raise ValueError(f"LowDoseCTNoised expects a 2D image (C, H, W), got shape {tuple(img.shape)}.")
         x = img.float().unsqueeze(0)  # (1, C, H, W)
-        sino = radon(x, self.num_angles) * self.mu_scale
-        counts = rng.poisson(i0 * np.exp(-sino.numpy().astype(np.float64)))
-        noisy = -torch.log(torch.from_numpy(np.maximum(counts, 1.0) / i0).float()) / self.mu_scale
-        return fbp(noisy, img.shape[-2:])[0].to(img.dtype)
+        sino = (radon(x, self.num_angles) * self.mu_scale).double()
+        counts = rng.poisson(i0 * np.exp(-sino.numpy()))
+        noisy = -torch.log(torch.from_numpy(np.maximum(counts, 1.0) / i0))
+        noise = fbp((noisy - sino).float(), img.shape[-2:])[0] / self.mu_scale
+        return img + noise.to(img.dtype)

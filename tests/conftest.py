@@ -1,0 +1,95 @@
+"""Shared fixtures: tiny synthetic data sets and a helper that runs bundle commands in a subprocess."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BUNDLES = REPO / "bundles"
+REFERENCE = REPO.parent / "shared" / "reference"
+SCHEMA = REFERENCE / "meta_schema_20240725.json"
+
+# a network small enough for seconds-long CPU runs; same class and code path as the shipped one
+TINY_NET = ["--network_def#channels", "8", "--network_def#num_blocks", "1", "--network_def#layers_per_block", "2"]
+
+
+def run_bundle(args: list[str], cwd: str | os.PathLike, env: dict | None = None, timeout: int = 600, check: bool = True):
+    """Run ``python -m <args>`` in ``cwd``; return the CompletedProcess (output captured as text)."""
+    full_env = dict(os.environ)
+    full_env.setdefault("OMP_NUM_THREADS", "2")
+    full_env.update(env or {})
+    proc = subprocess.run(
+        [sys.executable, "-m", *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"command failed ({proc.returncode}): {' '.join(args)}\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def schema_path() -> str:
+    if not SCHEMA.is_file():
+        pytest.skip(f"{SCHEMA} not found: the metadata schema lives in ../shared/reference beside the repository (present in CI)")
+    return str(SCHEMA)
+
+
+def write_tiny_dataset(root: Path, n_train: int = 6, n_val: int = 2, shape=(48, 40)) -> Path:
+    """Seeded ellipse phantoms (scanner-like units 0..1000) as 2D NIfTI plus a MONAI datalist."""
+    from medrestore.data import random_ellipse_phantom, write_datalist, write_slice
+
+    items: dict[str, list] = {"training": [], "validation": [], "test": []}
+    for i in range(n_train + n_val):
+        name = f"img{i}.nii.gz"
+        write_slice(str(root / name), random_ellipse_phantom(shape, seed=i) * 1000.0, (0.8, 0.8))
+        if i < n_train:
+            items["training"].append({"image": name, "modality": "MR"})
+        else:
+            items["validation"].append({"image": name, "modality": "MR", "noise_seed": 100 + i})
+    items["test"] = copy.deepcopy(items["validation"])
+    write_datalist(str(root / "datalist.json"), items)
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory) -> Path:
+    return write_tiny_dataset(tmp_path_factory.mktemp("tiny_data"))
+
+
+def write_dicom_series(folder: Path, num_slices: int = 3) -> Path:
+    """A small CT series (copies of pydicom's CT_small.dcm at 5 mm steps, one series UID)."""
+    import pydicom
+    import pydicom.data
+    from pydicom.uid import generate_uid
+
+    folder.mkdir(parents=True, exist_ok=True)
+    src = pydicom.dcmread(pydicom.data.get_testdata_file("CT_small.dcm"))
+    series_uid = generate_uid()
+    for i in range(num_slices):
+        ds = copy.deepcopy(src)
+        ds.SeriesInstanceUID, ds.SOPInstanceUID, ds.InstanceNumber = series_uid, generate_uid(), i + 1
+        ds.ImagePositionPatient = [0.0, 0.0, 5.0 * i]
+        ds.save_as(folder / f"slice{i:02d}.dcm")
+    return folder
+
+
+def load_json(path) -> dict:
+    with open(path) as f:
+        return json.load(f)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Bytes of every file under ``folder`` (to assert inputs are never modified)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(0)
