@@ -23,7 +23,7 @@ def test_4d_rejected_with_shape():
 
 
 def test_multichannel_rejected():
-    with pytest.raises(ImageInputError, match="3 channels"):
+    with pytest.raises(ImageInputError, match="3 channels or time points"):
         ValidateImaged("image")({"image": _img(np.zeros((3, 4, 4), np.float32))})
 
 

@@ -65,7 +65,10 @@ class ValidateImaged(MapTransform):
                     f"{' or '.join(f'{n}D' for n in self.spatial_dims)}; split 4D series into 3D volumes first."
                 )
             if shape[0] != 1:
-                raise ImageInputError(f"{name}: image has {shape[0]} channels (shape {shape}), expected one grayscale channel.")
+                raise ImageInputError(
+                    f"{name}: image has {shape[0]} channels or time points (channel-first shape {shape}); expected one "
+                    "grayscale 2D image or 3D volume. Split 4D series into 3D volumes and colour images into channels first."
+                )
             if min(shape[1:]) < 1 or img.numel() == 0:
                 raise ImageInputError(f"{name}: image is empty (shape {shape}).")
             finite = torch.isfinite(torch.as_tensor(img))
