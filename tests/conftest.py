@@ -25,7 +25,11 @@ def run_bundle(args: list[str], cwd: str | os.PathLike, env: dict | None = None,
     """Run ``python -m <args>`` in ``cwd``; return the CompletedProcess (output captured as text)."""
     full_env = dict(os.environ)
     full_env.setdefault("OMP_NUM_THREADS", "2")
-    full_env.update(env or {})
+    for key, value in (env or {}).items():  # a None value removes the variable
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
     proc = subprocess.run(
         [sys.executable, "-m", *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout
     )
