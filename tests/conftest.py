@@ -21,7 +21,9 @@ SCHEMA = REFERENCE / "meta_schema_20240725.json"
 TINY_NET = ["--network_def#channels", "8", "--network_def#num_blocks", "1", "--network_def#layers_per_block", "2"]
 
 
-def run_bundle(args: list[str], cwd: str | os.PathLike, env: dict | None = None, timeout: int = 600, check: bool = True):
+def run_bundle(
+    args: list[str], cwd: str | os.PathLike, env: dict | None = None, timeout: int = 600, check: bool = True
+):
     """Run ``python -m <args>`` in ``cwd``; return the CompletedProcess (output captured as text)."""
     full_env = dict(os.environ)
     full_env.setdefault("OMP_NUM_THREADS", "2")
@@ -34,14 +36,18 @@ def run_bundle(args: list[str], cwd: str | os.PathLike, env: dict | None = None,
         [sys.executable, "-m", *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout
     )
     if check and proc.returncode != 0:
-        raise AssertionError(f"command failed ({proc.returncode}): {' '.join(args)}\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
+        raise AssertionError(
+            f"command failed ({proc.returncode}): {' '.join(args)}\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}"
+        )
     return proc
 
 
 @pytest.fixture(scope="session")
 def schema_path() -> str:
     if not SCHEMA.is_file():
-        pytest.skip(f"{SCHEMA} not found: the metadata schema lives in ../shared/reference beside the repository (present in CI)")
+        pytest.skip(
+            f"{SCHEMA} not found: the metadata schema lives in ../shared/reference beside the repository (present in CI)"
+        )
     return str(SCHEMA)
 
 

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from medrestore.noise import AddGaussianNoised, AddPoissonGaussianNoised, AddRicianNoised, LowDoseCTNoised
 from medrestore.data import shepp_logan
+from medrestore.noise import AddGaussianNoised, AddPoissonGaussianNoised, AddRicianNoised, LowDoseCTNoised
 
 
 def _clean(value=0.5, shape=(1, 128, 128)):
@@ -41,7 +41,9 @@ def test_rician_is_positive_and_biased_in_background():
 
 def test_poisson_gaussian_variance():
     peak, x = 200.0, 0.5
-    out = AddPoissonGaussianNoised("image", output_keys="noisy", peak=peak, sigma=0.01)({"image": _clean(x), "noise_seed": 3})
+    out = AddPoissonGaussianNoised("image", output_keys="noisy", peak=peak, sigma=0.01)(
+        {"image": _clean(x), "noise_seed": 3}
+    )
     var = (out["noisy"] - x).var().item()
     assert var == pytest.approx(x / peak + 0.01**2, rel=0.08)
 

@@ -28,17 +28,44 @@ TRAIN_EVAL = f"['{CONFIGS / 'train.json'}','{CONFIGS / 'evaluate.json'}']"
 
 def train_args(dataset: Path, out: Path, epochs: int = 1, extra: list[str] | None = None) -> list[str]:
     return [
-        "monai.bundle", "run", "--config_file", TRAIN, "--bundle_root", str(BUNDLE), "--dataset_dir", str(dataset),
-        "--output_dir", str(out), "--ckpt_dir", str(out / "models"), "--epochs", str(epochs), "--val_interval", "1",
-        *TINY_NET, *(extra or []),
-    ]  # fmt: skip
+        "monai.bundle",
+        "run",
+        "--config_file",
+        TRAIN,
+        "--bundle_root",
+        str(BUNDLE),
+        "--dataset_dir",
+        str(dataset),
+        "--output_dir",
+        str(out),
+        "--ckpt_dir",
+        str(out / "models"),
+        "--epochs",
+        str(epochs),
+        "--val_interval",
+        "1",
+        *TINY_NET,
+        *(extra or []),
+    ]
 
 
 def infer_args(ckpt: Path, dataset: Path, out: Path, extra: list[str] | None = None) -> list[str]:
     return [
-        "monai.bundle", "run", "--config_file", INFER, "--bundle_root", str(BUNDLE), "--ckpt_path", str(ckpt),
-        "--dataset_dir", str(dataset), "--output_dir", str(out), *TINY_NET, *(extra or []),
-    ]  # fmt: skip
+        "monai.bundle",
+        "run",
+        "--config_file",
+        INFER,
+        "--bundle_root",
+        str(BUNDLE),
+        "--ckpt_path",
+        str(ckpt),
+        "--dataset_dir",
+        str(dataset),
+        "--output_dir",
+        str(out),
+        *TINY_NET,
+        *(extra or []),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +78,10 @@ def trained(tiny_dataset, tmp_path_factory) -> Path:
 
 
 def test_verify_metadata(schema_path, tmp_path):
-    proc = run_bundle(["monai.bundle", "verify_metadata", "--meta_file", str(CONFIGS / "metadata.json"), "--filepath", schema_path], cwd=tmp_path)
+    proc = run_bundle(
+        ["monai.bundle", "verify_metadata", "--meta_file", str(CONFIGS / "metadata.json"), "--filepath", schema_path],
+        cwd=tmp_path,
+    )
     assert "metadata is verified with no error" in proc.stdout + proc.stderr
 
 
@@ -60,7 +90,9 @@ def test_metadata_version_in_changelog_and_pins():
     assert meta["version"] in meta["changelog"]
     assert meta["pytorch_version"] == torch.__version__.split("+")[0]
     assert "medrestore" in meta["required_packages_version"]
-    assert set(meta["network_data_format"]["inputs"]) == {"image"} and set(meta["network_data_format"]["outputs"]) == {"pred"}
+    assert set(meta["network_data_format"]["inputs"]) == {"image"} and set(meta["network_data_format"]["outputs"]) == {
+        "pred"
+    }
 
 
 @pytest.mark.parametrize("config, kind", [("train.json", "train"), ("inference.json", "infer")])
@@ -68,9 +100,13 @@ def test_check_properties(config, kind, tiny_dataset):
     from monai.bundle import ConfigWorkflow
 
     workflow = ConfigWorkflow(
-        config_file=str(CONFIGS / config), meta_file=str(CONFIGS / "metadata.json"), workflow_type=kind,
-        bundle_root=str(BUNDLE), dataset_dir=str(tiny_dataset), load_pretrain=False,
-    )  # fmt: skip
+        config_file=str(CONFIGS / config),
+        meta_file=str(CONFIGS / "metadata.json"),
+        workflow_type=kind,
+        bundle_root=str(BUNDLE),
+        dataset_dir=str(tiny_dataset),
+        load_pretrain=False,
+    )
     workflow.initialize()
     assert not workflow.check_properties()
 
@@ -91,10 +127,23 @@ def test_train_writes_best_model_checkpoint_and_png(trained):
 def test_evaluate_writes_restoration_metrics(trained, tiny_dataset, tmp_path):
     out = tmp_path / "eval"
     run_bundle(
-        ["monai.bundle", "run", "--config_file", TRAIN_EVAL, "--bundle_root", str(BUNDLE), "--dataset_dir", str(tiny_dataset),
-         "--output_dir", str(out), "--ckpt_dir", str(trained / "models"), *TINY_NET],
+        [
+            "monai.bundle",
+            "run",
+            "--config_file",
+            TRAIN_EVAL,
+            "--bundle_root",
+            str(BUNDLE),
+            "--dataset_dir",
+            str(tiny_dataset),
+            "--output_dir",
+            str(out),
+            "--ckpt_dir",
+            str(trained / "models"),
+            *TINY_NET,
+        ],
         cwd=tmp_path,
-    )  # fmt: skip
+    )
     metrics = dict(line.split(",") for line in (out / "metrics.csv").read_text().split())
     assert set(metrics) == {"val_psnr", "val_ssim", "val_nmse", "val_mae"}
     assert 5 < float(metrics["val_psnr"]) < 60 and 0 < float(metrics["val_nmse"]) < 1
@@ -108,8 +157,14 @@ def _inputs(folder: Path) -> Path:
 
     folder.mkdir()
     rng = np.random.default_rng(0)
-    nib.save(nib.Nifti1Image((rng.random((37, 29)) * 800).astype(np.float32), np.diag([0.7, 0.7, 1, 1])), folder / "slice2d.nii.gz")
-    nib.save(nib.Nifti1Image((rng.random((20, 18, 4)) * 300).astype(np.int16), np.diag([1.2, 1.2, 3.0, 1])), folder / "vol3d.nii.gz")
+    nib.save(
+        nib.Nifti1Image((rng.random((37, 29)) * 800).astype(np.float32), np.diag([0.7, 0.7, 1, 1])),
+        folder / "slice2d.nii.gz",
+    )
+    nib.save(
+        nib.Nifti1Image((rng.random((20, 18, 4)) * 300).astype(np.int16), np.diag([1.2, 1.2, 3.0, 1])),
+        folder / "vol3d.nii.gz",
+    )
     write_dicom_series(folder / "ct_series", num_slices=2)
     shutil.copy(folder / "ct_series" / "slice00.dcm", folder / "single.dcm")
     Image.fromarray((rng.random((24, 30)) * 255).astype(np.uint8)).save(folder / "photo.png")
@@ -124,7 +179,9 @@ def test_inference_on_every_input_format(trained, tmp_path):
     run_bundle(infer_args(trained / "models" / "model.pt", inputs, out), cwd=tmp_path)
     assert snapshot(inputs) == before, "inputs were modified"
     written = sorted(p.name for p in out.iterdir())
-    assert written == sorted(f"{n}_restored.nii.gz" for n in ["array", "ct_series", "photo", "single", "slice2d", "vol3d"])
+    assert written == sorted(
+        f"{n}_restored.nii.gz" for n in ["array", "ct_series", "photo", "single", "slice2d", "vol3d"]
+    )
     vol_in, vol_out = nib.load(inputs / "vol3d.nii.gz"), nib.load(out / "vol3d_restored.nii.gz")
     assert vol_out.shape == vol_in.shape and np.allclose(vol_out.affine, vol_in.affine)
     assert vol_out.get_data_dtype() == np.float32
@@ -138,25 +195,57 @@ def test_inference_on_every_input_format(trained, tmp_path):
 
 def test_inference_from_datalist(trained, tiny_dataset, tmp_path):
     out = tmp_path / "restored"
-    run_bundle(infer_args(trained / "models" / "model.pt", tiny_dataset, out, ["--datalist", str(tiny_dataset / "datalist.json")]), cwd=tmp_path)
+    run_bundle(
+        infer_args(
+            trained / "models" / "model.pt", tiny_dataset, out, ["--datalist", str(tiny_dataset / "datalist.json")]
+        ),
+        cwd=tmp_path,
+    )
     assert sorted(p.name for p in out.iterdir()) == ["img6_restored.nii.gz", "img7_restored.nii.gz"]
 
 
 def test_verify_net_in_out(tmp_path):
     proc = run_bundle(
-        ["monai.bundle", "verify_net_in_out", "--net_id", "network_def", "--meta_file", str(CONFIGS / "metadata.json"),
-         "--config_file", INFER, "--bundle_root", str(BUNDLE), "--any", "19"],
+        [
+            "monai.bundle",
+            "verify_net_in_out",
+            "--net_id",
+            "network_def",
+            "--meta_file",
+            str(CONFIGS / "metadata.json"),
+            "--config_file",
+            INFER,
+            "--bundle_root",
+            str(BUNDLE),
+            "--any",
+            "19",
+        ],
         cwd=tmp_path,
-    )  # fmt: skip
+    )
     assert "data shape of network is verified with no error" in proc.stdout + proc.stderr
 
 
 def _export(ckpt: Path, filepath: Path, cwd: Path, extra: list[str]) -> None:
     run_bundle(
-        ["monai.bundle", "ckpt_export", "--net_id", "network_def", "--filepath", str(filepath), "--ckpt_file", str(ckpt),
-         "--meta_file", str(CONFIGS / "metadata.json"), "--config_file", INFER, "--bundle_root", str(BUNDLE), *extra],
+        [
+            "monai.bundle",
+            "ckpt_export",
+            "--net_id",
+            "network_def",
+            "--filepath",
+            str(filepath),
+            "--ckpt_file",
+            str(ckpt),
+            "--meta_file",
+            str(CONFIGS / "metadata.json"),
+            "--config_file",
+            INFER,
+            "--bundle_root",
+            str(BUNDLE),
+            *extra,
+        ],
         cwd=cwd,
-    )  # fmt: skip
+    )
 
 
 HIDDEN_PACKAGE_RUN = """
@@ -182,7 +271,12 @@ torch.save({"x": x, "y": y}, sys.argv[2])
 def test_ckpt_export_loads_without_shared_package(trained, tmp_path):
     ts = tmp_path / "model.ts"
     _export(trained / "models" / "model.pt", ts, tmp_path, TINY_NET)
-    proc = subprocess.run([sys.executable, "-c", HIDDEN_PACKAGE_RUN, str(ts), str(tmp_path / "io.pt")], cwd=tmp_path, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", HIDDEN_PACKAGE_RUN, str(ts), str(tmp_path / "io.pt")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     io = torch.load(tmp_path / "io.pt")
     from medrestore.networks import DRAN
@@ -206,9 +300,13 @@ def test_interrupted_training_resumes_from_last_checkpoint(tiny_dataset, tmp_pat
     out = tmp_path / "run"
     args = train_args(tiny_dataset, out, epochs=4, extra=["--images_per_batch", "1"])
     env = dict(os.environ, OMP_NUM_THREADS="2")
-    proc = subprocess.Popen([sys.executable, "-m", *args], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", *args], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.time() + 300
-    while not list((out / "checkpoints").glob("checkpoint_epoch=*.pt")) and time.time() < deadline and proc.poll() is None:
+    while (
+        not list((out / "checkpoints").glob("checkpoint_epoch=*.pt")) and time.time() < deadline and proc.poll() is None
+    ):
         time.sleep(0.2)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -235,18 +333,26 @@ def _fails(args, cwd, *needles):
 
 
 def _no_partial_outputs(out: Path):
-    assert not out.exists() or not [p for p in out.rglob("*") if p.name.startswith(".tmp") or p.name.endswith("_restored.nii.gz")]
+    assert not out.exists() or not [
+        p for p in out.rglob("*") if p.name.startswith(".tmp") or p.name.endswith("_restored.nii.gz")
+    ]
 
 
 def test_missing_dataset_folder(trained, tmp_path):
     missing = tmp_path / "does_not_exist"
-    _fails(infer_args(trained / "models" / "model.pt", missing, tmp_path / "out"), tmp_path, f"dataset_dir {missing} does not exist")
+    _fails(
+        infer_args(trained / "models" / "model.pt", missing, tmp_path / "out"),
+        tmp_path,
+        f"dataset_dir {missing} does not exist",
+    )
     _fails(train_args(missing, tmp_path / "train_out"), tmp_path, str(missing / "datalist.json"))
 
 
 def test_empty_dataset_folder(trained, tmp_path):
     (tmp_path / "empty").mkdir()
-    _fails(infer_args(trained / "models" / "model.pt", tmp_path / "empty", tmp_path / "out"), tmp_path, "holds no images")
+    _fails(
+        infer_args(trained / "models" / "model.pt", tmp_path / "empty", tmp_path / "out"), tmp_path, "holds no images"
+    )
 
 
 def test_corrupt_dicom(trained, tmp_path):
@@ -265,7 +371,11 @@ def test_nan_image(trained, tmp_path):
     arr = np.ones((16, 16), np.float32)
     arr[3:5, 3:5] = np.nan
     nib.save(nib.Nifti1Image(arr, np.eye(4)), folder / "nan.nii.gz")
-    _fails(infer_args(trained / "models" / "model.pt", folder, tmp_path / "out"), tmp_path, "nan.nii.gz: 4 of 256 voxels are NaN")
+    _fails(
+        infer_args(trained / "models" / "model.pt", folder, tmp_path / "out"),
+        tmp_path,
+        "nan.nii.gz: 4 of 256 voxels are NaN",
+    )
     _no_partial_outputs(tmp_path / "out")
 
 
@@ -273,7 +383,11 @@ def test_4d_image(trained, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     nib.save(nib.Nifti1Image(np.ones((8, 8, 4, 3), np.float32), np.eye(4)), folder / "fmri.nii.gz")
-    _fails(infer_args(trained / "models" / "model.pt", folder, tmp_path / "out"), tmp_path, "fmri.nii.gz: image has 3 channels or time points")
+    _fails(
+        infer_args(trained / "models" / "model.pt", folder, tmp_path / "out"),
+        tmp_path,
+        "fmri.nii.gz: image has 3 channels or time points",
+    )
 
 
 def test_wrong_architecture_checkpoint(tmp_path, tiny_dataset):
@@ -288,7 +402,11 @@ def test_output_dir_with_results_is_not_overwritten(trained, tiny_dataset, tmp_p
     out = tmp_path / "out"
     out.mkdir()
     (out / "img0_restored.nii.gz").write_bytes(b"earlier result")
-    _fails(infer_args(trained / "models" / "model.pt", tiny_dataset, out), tmp_path, f"output_dir {out} already holds 1 result")
+    _fails(
+        infer_args(trained / "models" / "model.pt", tiny_dataset, out),
+        tmp_path,
+        f"output_dir {out} already holds 1 result",
+    )
     assert (out / "img0_restored.nii.gz").read_bytes() == b"earlier result"
     run_bundle(infer_args(trained / "models" / "model.pt", tiny_dataset, out, ["--overwrite", "true"]), cwd=tmp_path)
     assert (out / "img0_restored.nii.gz").read_bytes() != b"earlier result"

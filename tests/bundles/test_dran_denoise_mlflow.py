@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from tests.bundles.test_dran_denoise import BUNDLE, CONFIGS, train_args
+from tests.bundles.test_dran_denoise import CONFIGS, train_args
 from tests.conftest import run_bundle
 
 TRACKING = str(CONFIGS / "mlflow_tracking.json")
@@ -33,7 +33,16 @@ def _check_run(client, experiment: str):
     run = runs[0]
     assert run.info.status == "FINISHED"
     params = run.data.params
-    for name in ("channels", "num_blocks", "noise_sigma", "learning_rate", "images_per_batch", "patch_size", "epochs", "seed"):
+    for name in (
+        "channels",
+        "num_blocks",
+        "noise_sigma",
+        "learning_rate",
+        "images_per_batch",
+        "patch_size",
+        "epochs",
+        "seed",
+    ):
         assert name in params, f"param {name} not logged"
     assert params["channels"] == "8" and params["epochs"] == "1"
     history = client.get_metric_history(run.info.run_id, "val_psnr")
@@ -47,7 +56,9 @@ def test_default_local_sqlite_store(tiny_dataset, tmp_path):
     from mlflow import MlflowClient
 
     out = tmp_path / "run"
-    run_bundle([*train_args(tiny_dataset, out), "--tracking", TRACKING], cwd=tmp_path, env={"MLFLOW_TRACKING_URI": None})
+    run_bundle(
+        [*train_args(tiny_dataset, out), "--tracking", TRACKING], cwd=tmp_path, env={"MLFLOW_TRACKING_URI": None}
+    )
     assert (out / "mlruns.db").is_file()
     _check_run(MlflowClient(f"sqlite:///{out / 'mlruns.db'}"), EXPERIMENT)
 
@@ -58,10 +69,26 @@ def mlflow_server(tmp_path):
     store = tmp_path / "server"
     store.mkdir()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{store / 'mlflow.db'}",
-         "--artifacts-destination", str(store / "artifacts"), "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--backend-store-uri",
+            f"sqlite:///{store / 'mlflow.db'}",
+            "--artifacts-destination",
+            str(store / "artifacts"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"},
+    )
     uri = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -84,9 +111,18 @@ def test_tracking_server(tiny_dataset, tmp_path, mlflow_server):
 
     out = tmp_path / "run"
     run_bundle(
-        [*train_args(tiny_dataset, out), "--tracking", TRACKING, "--tracking_uri", mlflow_server, "--experiment_name", "server_test"],
-        cwd=tmp_path, env={"MLFLOW_TRACKING_URI": None},
-    )  # fmt: skip
+        [
+            *train_args(tiny_dataset, out),
+            "--tracking",
+            TRACKING,
+            "--tracking_uri",
+            mlflow_server,
+            "--experiment_name",
+            "server_test",
+        ],
+        cwd=tmp_path,
+        env={"MLFLOW_TRACKING_URI": None},
+    )
     assert not (out / "mlruns.db").exists()
     _check_run(MlflowClient(mlflow_server), "server_test")
 
@@ -94,7 +130,12 @@ def test_tracking_server(tiny_dataset, tmp_path, mlflow_server):
 def test_unreachable_server_fails_before_training(tiny_dataset, tmp_path):
     out = tmp_path / "run"
     uri = f"http://127.0.0.1:{_free_port()}"
-    proc = run_bundle([*train_args(tiny_dataset, out), "--tracking", TRACKING, "--tracking_uri", uri], cwd=tmp_path, check=False, env={"MLFLOW_TRACKING_URI": None})
+    proc = run_bundle(
+        [*train_args(tiny_dataset, out), "--tracking", TRACKING, "--tracking_uri", uri],
+        cwd=tmp_path,
+        check=False,
+        env={"MLFLOW_TRACKING_URI": None},
+    )
     text = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert f"MLflow tracking server {uri} is unreachable" in text

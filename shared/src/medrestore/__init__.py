@@ -6,8 +6,36 @@ checks, patch sampling), ``inferers``, ``handlers`` (ignite), ``data`` (sources,
 datalists), ``io`` (atomic writers), ``visualize`` (comparison PNGs).
 """
 
-from . import data, evaluation, handlers, inferers, io, layers, metrics, networks, noise, physics, tracking, transforms, visualize
+from . import (
+    data,
+    evaluation,
+    handlers,
+    inferers,
+    io,
+    layers,
+    metrics,
+    networks,
+    noise,
+    physics,
+    tracking,
+    transforms,
+    visualize,
+)
 
 __version__ = "0.1.0"
 
-__all__ = ["data", "evaluation", "handlers", "inferers", "io", "layers", "metrics", "networks", "noise", "physics", "tracking", "transforms", "visualize"]
+__all__ = [
+    "data",
+    "evaluation",
+    "handlers",
+    "inferers",
+    "io",
+    "layers",
+    "metrics",
+    "networks",
+    "noise",
+    "physics",
+    "tracking",
+    "transforms",
+    "visualize",
+]

@@ -112,7 +112,11 @@ class AddPoissonGaussianNoised(NoiseTransformd):
     """
 
     def __init__(
-        self, keys: KeysCollection, peak: float | Sequence[float] = (50.0, 1000.0), sigma: float | Sequence[float] = (0.0, 0.02), **kwargs
+        self,
+        keys: KeysCollection,
+        peak: float | Sequence[float] = (50.0, 1000.0),
+        sigma: float | Sequence[float] = (0.0, 0.02),
+        **kwargs,
     ) -> None:
         super().__init__(keys, **kwargs)
         self.peak = _as_range(peak, "peak")
@@ -144,7 +148,12 @@ class LowDoseCTNoised(NoiseTransformd):
     """
 
     def __init__(
-        self, keys: KeysCollection, i0: float | Sequence[float] = (1e4, 5e4), num_angles: int = 180, mu_scale: float = 0.02, **kwargs
+        self,
+        keys: KeysCollection,
+        i0: float | Sequence[float] = (1e4, 5e4),
+        num_angles: int = 180,
+        mu_scale: float = 0.02,
+        **kwargs,
     ) -> None:
         super().__init__(keys, **kwargs)
         self.i0 = _as_range(i0, "i0")

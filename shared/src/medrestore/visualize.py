@@ -18,7 +18,10 @@ def _to_uint8(img: np.ndarray, vmin: float, vmax: float) -> np.ndarray:
 
 
 def comparison_grid(
-    rows: Sequence[dict[str, np.ndarray]], reference: str | None = "clean", error_gain: float = 4.0, label_height: int = 14
+    rows: Sequence[dict[str, np.ndarray]],
+    reference: str | None = "clean",
+    error_gain: float = 4.0,
+    label_height: int = 14,
 ) -> np.ndarray:
     """Tile 2D images into a labelled uint8 grid: one row per sample, one column per entry.
 

@@ -46,7 +46,9 @@ def _window(item: dict, arr: np.ndarray) -> tuple[float, float]:
     return tuple(item["window"]) if "window" in item else window_bounds(arr)
 
 
-def run_demo(output_dir: str = "outputs/demo", data_dir: str | None = None, sigma: float = 0.1, bundles=DENOISING_BUNDLES) -> str:
+def run_demo(
+    output_dir: str = "outputs/demo", data_dir: str | None = None, sigma: float = 0.1, bundles=DENOISING_BUNDLES
+) -> str:
     """Degrade, restore and score the sample test images with every bundle; returns the metrics table path."""
     data_dir = data_dir or os.path.join(REPO, "data", "denoising")
     items = _clean_items(data_dir)
@@ -67,11 +69,23 @@ def run_demo(output_dir: str = "outputs/demo", data_dir: str | None = None, sigm
             truth[name] = (clean01, noisy01, (low, high), item["modality"])
         write_datalist(os.path.join(noisy_dir, "datalist.json"), {"test": entries})
         cmd = [
-            sys.executable, "-m", "monai.bundle", "run",
-            "--config_file", os.path.join(REPO, "bundles", bundle, "configs", "inference.json"),
-            "--bundle_root", os.path.join(REPO, "bundles", bundle), "--dataset_dir", noisy_dir,
-            "--datalist", os.path.join(noisy_dir, "datalist.json"), "--output_dir", restored_dir, "--overwrite", "true",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "monai.bundle",
+            "run",
+            "--config_file",
+            os.path.join(REPO, "bundles", bundle, "configs", "inference.json"),
+            "--bundle_root",
+            os.path.join(REPO, "bundles", bundle),
+            "--dataset_dir",
+            noisy_dir,
+            "--datalist",
+            os.path.join(noisy_dir, "datalist.json"),
+            "--output_dir",
+            restored_dir,
+            "--overwrite",
+            "true",
+        ]
         print(f"[{bundle}] restoring {len(entries)} images: {' '.join(cmd[2:4])} ...", flush=True)
         subprocess.run(cmd, check=True)
         panels = []
@@ -80,8 +94,18 @@ def run_demo(output_dir: str = "outputs/demo", data_dir: str | None = None, sigm
             restored01 = (np.asarray(nib.load(out).get_fdata()) - low) / (high - low)
             p_in, s_in = psnr_ssim(np.clip(noisy01, 0, 1), clean01)
             p_out, s_out = psnr_ssim(restored01, clean01)
-            rows.append({"bundle": bundle, "image": name, "modality": modality, "sigma": sigma,
-                         "psnr_noisy": p_in, "psnr_restored": p_out, "ssim_noisy": s_in, "ssim_restored": s_out})  # fmt: skip
+            rows.append(
+                {
+                    "bundle": bundle,
+                    "image": name,
+                    "modality": modality,
+                    "sigma": sigma,
+                    "psnr_noisy": p_in,
+                    "psnr_restored": p_out,
+                    "ssim_noisy": s_in,
+                    "ssim_restored": s_out,
+                }
+            )
             grid = comparison_grid([{"noisy": noisy01, "restored": restored01, "clean": clean01}])
             save_png(os.path.join(root, "png", name.replace(".nii.gz", ".png")), grid)
             panels.append(name)
@@ -90,15 +114,23 @@ def run_demo(output_dir: str = "outputs/demo", data_dir: str | None = None, sigm
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    lines = [f"# Demo: Gaussian sigma = {sigma} on the [0, 1] window, sample test split", "",
-             "| bundle | image | modality | PSNR noisy | PSNR restored | SSIM noisy | SSIM restored |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [
+        f"# Demo: Gaussian sigma = {sigma} on the [0, 1] window, sample test split",
+        "",
+        "| bundle | image | modality | PSNR noisy | PSNR restored | SSIM noisy | SSIM restored |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        lines.append(f"| {r['bundle']} | {r['image']} | {r['modality']} | {r['psnr_noisy']:.2f} | {r['psnr_restored']:.2f} | {r['ssim_noisy']:.3f} | {r['ssim_restored']:.3f} |")
+        lines.append(
+            f"| {r['bundle']} | {r['image']} | {r['modality']} | {r['psnr_noisy']:.2f} | {r['psnr_restored']:.2f} | {r['ssim_noisy']:.3f} | {r['ssim_restored']:.3f} |"
+        )
     for bundle in bundles:
         mine = [r for r in rows if r["bundle"] == bundle]
         p, s = summarize(r["psnr_restored"] for r in mine), summarize(r["ssim_restored"] for r in mine)
         pn = summarize(r["psnr_noisy"] for r in mine)
-        lines.append(f"| **{bundle} mean** | {p['n']} images | | {pn['mean']:.2f} | {p['mean']:.2f} ± {p['std']:.2f} | | {s['mean']:.3f} ± {s['std']:.3f} |")
+        lines.append(
+            f"| **{bundle} mean** | {p['n']} images | | {pn['mean']:.2f} | {p['mean']:.2f} ± {p['std']:.2f} | | {s['mean']:.3f} ± {s['std']:.3f} |"
+        )
     md_path = os.path.join(output_dir, "metrics.md")
     with open(md_path, "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -110,7 +142,7 @@ def run_demo(output_dir: str = "outputs/demo", data_dir: str | None = None, sigm
 def main() -> None:
     import fire
 
-    fire.Fire(run_demo)
+    fire.Fire(lambda **kwargs: run_demo(**kwargs) and None)
 
 
 if __name__ == "__main__":

@@ -5,4 +5,10 @@ from .comparison import ComparisonPNGSaver
 from .resume import ResumableCheckpoint, latest_checkpoint
 from .temperature import TemperatureAnnealingHandler
 
-__all__ = ["CheckpointLoader", "ComparisonPNGSaver", "ResumableCheckpoint", "TemperatureAnnealingHandler", "latest_checkpoint"]
+__all__ = [
+    "CheckpointLoader",
+    "ComparisonPNGSaver",
+    "ResumableCheckpoint",
+    "TemperatureAnnealingHandler",
+    "latest_checkpoint",
+]

@@ -16,7 +16,9 @@ class CheckpointLoader(MonaiCheckpointLoader):
 
     def __init__(self, load_path: str, load_dict: dict, **kwargs) -> None:
         if not os.path.isfile(load_path):
-            raise FileNotFoundError(f"checkpoint {load_path} does not exist; train the bundle or pass --ckpt_path <model.pt>.")
+            raise FileNotFoundError(
+                f"checkpoint {load_path} does not exist; train the bundle or pass --ckpt_path <model.pt>."
+            )
         super().__init__(load_path, load_dict, **kwargs)
 
     def __call__(self, engine: Engine) -> None:

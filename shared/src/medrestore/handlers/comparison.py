@@ -55,7 +55,13 @@ class ComparisonPNGSaver:
             if len(self.rows) >= self.num_samples:
                 return
             if all(k in item for k in ("image", "pred", "label")):
-                self.rows.append({"noisy": self._plane(item["image"]), "restored": self._plane(item["pred"]), "clean": self._plane(item["label"])})
+                self.rows.append(
+                    {
+                        "noisy": self._plane(item["image"]),
+                        "restored": self._plane(item["pred"]),
+                        "clean": self._plane(item["label"]),
+                    }
+                )
 
     def write(self, engine: Engine) -> None:
         if self.rows:

@@ -62,7 +62,9 @@ class ResumableCheckpoint:
         checkpoint = torch.load(path, map_location="cpu", weights_only=False)
         missing = sorted(set(self.save_dict) - set(checkpoint))
         if missing:
-            raise KeyError(f"checkpoint {path} lacks {missing}; delete {self.folder} or pass --resume false to start over.")
+            raise KeyError(
+                f"checkpoint {path} lacks {missing}; delete {self.folder} or pass --resume false to start over."
+            )
         max_epochs = engine.state.max_epochs
         Checkpoint.load_objects(to_load=self.save_dict, checkpoint=checkpoint)
         if engine.state.epoch > max_epochs:

@@ -39,7 +39,9 @@ class DRAB(nn.Module):
         layers: list[nn.Module] = []
         for _ in range(num_layers):
             layers += [
-                DynamicConv2d(channels, channels, 3, num_kernels=num_kernels, temperature=temperature, bias=norm == "none"),
+                DynamicConv2d(
+                    channels, channels, 3, num_kernels=num_kernels, temperature=temperature, bias=norm == "none"
+                ),
                 _norm(norm, channels),
                 nn.ReLU(inplace=True),
             ]

@@ -4,4 +4,12 @@ from .intensity import WindowIntensityd, window_bounds
 from .sampling import ForegroundWeightd
 from .validation import ImageInputError, LoadImageCheckedd, ValidateImaged, source_name
 
-__all__ = ["ForegroundWeightd", "ImageInputError", "LoadImageCheckedd", "ValidateImaged", "WindowIntensityd", "source_name", "window_bounds"]
+__all__ = [
+    "ForegroundWeightd",
+    "ImageInputError",
+    "LoadImageCheckedd",
+    "ValidateImaged",
+    "WindowIntensityd",
+    "source_name",
+    "window_bounds",
+]

@@ -49,7 +49,9 @@ class ValidateImaged(MapTransform):
     Expects channel-first images ``(C, H, W)`` or ``(C, H, W, D)``.
     """
 
-    def __init__(self, keys: KeysCollection, spatial_dims: Sequence[int] = (2, 3), allow_missing_keys: bool = False) -> None:
+    def __init__(
+        self, keys: KeysCollection, spatial_dims: Sequence[int] = (2, 3), allow_missing_keys: bool = False
+    ) -> None:
         super().__init__(keys, allow_missing_keys)
         self.spatial_dims = tuple(spatial_dims)
 
@@ -74,5 +76,7 @@ class ValidateImaged(MapTransform):
             finite = torch.isfinite(torch.as_tensor(img))
             if not bool(finite.all()):
                 bad = int((~finite).sum())
-                raise ImageInputError(f"{name}: {bad} of {img.numel()} voxels are NaN or infinite; expected finite intensities.")
+                raise ImageInputError(
+                    f"{name}: {bad} of {img.numel()} voxels are NaN or infinite; expected finite intensities."
+                )
         return d
