@@ -29,7 +29,9 @@ def _network():
 
 def test_model_ts_matches_model_pt_without_shared_package(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-c", HIDDEN_PACKAGE_RUN, str(MODEL_TS), str(tmp_path / "io.pt")], capture_output=True, text=True
+        [sys.executable, "-c", HIDDEN_PACKAGE_RUN, str(MODEL_TS), str(tmp_path / "io.pt")],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     io = torch.load(tmp_path / "io.pt")
