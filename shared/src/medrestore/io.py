@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
+from collections.abc import Iterator
 
 from monai.data import NibabelWriter
 
-__all__ = ["AtomicNibabelWriter", "check_output_dir"]
+__all__ = ["AtomicNibabelWriter", "atomic_path", "check_output_dir"]
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[str]:
+    """Yield a hidden temporary path beside ``path`` (same suffix, so writers pick the same format);
+    rename it onto ``path`` when the block succeeds, delete it when it fails. Creates the folder."""
+    folder, base = os.path.split(os.path.abspath(os.fspath(path)))
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".tmp-{os.getpid()}-{base}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 class AtomicNibabelWriter(NibabelWriter):
@@ -15,14 +32,8 @@ class AtomicNibabelWriter(NibabelWriter):
     and renames it into place, so an interrupted run never leaves a truncated NIfTI behind."""
 
     def write(self, filename, verbose: bool = False, **obj_kwargs):
-        folder, base = os.path.split(os.fspath(filename))
-        tmp = os.path.join(folder, f".tmp-{os.getpid()}-{base}")
-        try:
+        with atomic_path(filename) as tmp:
             super().write(tmp, verbose=verbose, **obj_kwargs)
-            os.replace(tmp, filename)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
 
 
 def check_output_dir(output_dir: str, pattern: str = "*_restored.nii.gz", overwrite: bool = False) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw
+
+from medrestore.io import atomic_path
 
 __all__ = ["comparison_grid", "save_png"]
 
@@ -58,9 +58,5 @@ def comparison_grid(
 
 def save_png(path: str, image: np.ndarray) -> None:
     """Write a uint8 ``(H, W)`` array as PNG atomically (temporary name, then rename)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".png")
-    os.close(fd)
-    Image.fromarray(image).save(tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        Image.fromarray(image).save(tmp)
