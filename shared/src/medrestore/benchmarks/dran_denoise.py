@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import statistics
-import time
 from functools import partial
 
 import nibabel as nib
@@ -24,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from medrestore.benchmarks.timing import median_seconds
 from medrestore.cli.demo import REPO
 from medrestore.data.builder import build_denoising_data
 from medrestore.evaluation import psnr_ssim, summarize
@@ -111,16 +110,6 @@ def tune(validation: list[dict]) -> dict:
             ),
         )
     return tuned
-
-
-def median_seconds(fn, repeats: int = 3) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def dran_flops(net: nn.Module, shape=(1, 1, 256, 256)) -> float:

@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 import os
 import platform
-import statistics
-import time
 
 import torch
 
+from medrestore.benchmarks.timing import median_seconds
 from medrestore.networks import DRAN
 
 VARIANTS = {
@@ -25,16 +24,6 @@ VARIANTS = {
     "48 ch, space-to-depth x2": {"channels": 48, "downscale": 2},
     "32 ch, full resolution": {"channels": 32, "downscale": 1},
 }
-
-
-def _median_time(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def run(output_dir: str = "docs/benchmarks", repeats: int = 5) -> dict:
@@ -59,14 +48,14 @@ def run(output_dir: str = "docs/benchmarks", repeats: int = 5) -> dict:
                 net_eval(img)
 
         net.train()
-        train_s = _median_time(step, repeats)
+        train_s = median_seconds(step, repeats)
         net.eval()
         rows[name] = {
             "kwargs": kwargs,
             "parameters": sum(p.numel() for p in net.parameters()),
             "train_step_s": train_s,
             "patches_per_s": 16 / train_s,
-            "infer_256_s": _median_time(infer, repeats),
+            "infer_256_s": median_seconds(infer, repeats),
         }
         print(name, rows[name], flush=True)
     result = {
