@@ -1,6 +1,7 @@
 """Building blocks shared by the restoration networks."""
 
+from .data_consistency import DataConsistency
 from .dynamic_conv import DynamicConv2d
 from .noise_gate import NoiseGate
 
-__all__ = ["DynamicConv2d", "NoiseGate"]
+__all__ = ["DataConsistency", "DynamicConv2d", "NoiseGate"]

@@ -1,5 +1,16 @@
 """Imaging physics: forward operators of the degradations the bundles invert."""
 
 from .ct import fbp, radon
+from .fft import channels_to_complex, complex_to_channels, fft2c, ifft2c
+from .mri import MultiCoilMRI, normalize_coil_maps
 
-__all__ = ["fbp", "radon"]
+__all__ = [
+    "MultiCoilMRI",
+    "channels_to_complex",
+    "complex_to_channels",
+    "fbp",
+    "fft2c",
+    "ifft2c",
+    "normalize_coil_maps",
+    "radon",
+]

@@ -1,0 +1,51 @@
+"""Cartesian MRI forward model ``A = M F S`` (sampling mask, centred orthonormal FFT, coil sensitivities)."""
+
+from __future__ import annotations
+
+import torch
+
+from medrestore.physics.fft import fft2c, ifft2c
+
+__all__ = ["MultiCoilMRI", "normalize_coil_maps"]
+
+
+def normalize_coil_maps(maps: torch.Tensor, threshold: float = 1e-6) -> torch.Tensor:
+    """Scale coil maps ``(B, C, H, W)`` so that ``sum_c |S_c|^2 = 1`` wherever it is above ``threshold``
+    (inside the object); maps are zero elsewhere."""
+    energy = (maps.abs() ** 2).sum(dim=1, keepdim=True)
+    scale = torch.where(energy > threshold, energy.clamp_min(threshold).rsqrt(), torch.zeros_like(energy))
+    return maps * scale
+
+
+class MultiCoilMRI:
+    """``A x = M * fft2c(S * x)`` and its adjoint ``A^H y = sum_c conj(S_c) * ifft2c(M * y_c)``.
+
+    Args:
+        mask: sampling mask broadcastable to ``(B, C, H, W)``, 1 where k-space is sampled
+            (centred convention of :func:`fft2c`).
+        coil_maps: complex ``(B, C, H, W)``; None for single-coil data (``S = 1``, ``C = 1``).
+
+    Shapes:
+        image ``x``: complex ``(B, H, W)``; k-space ``y``: complex ``(B, C, H, W)``.
+    """
+
+    def __init__(self, mask: torch.Tensor, coil_maps: torch.Tensor | None = None) -> None:
+        self.mask = mask
+        self.coil_maps = coil_maps
+
+    @property
+    def single_coil(self) -> bool:
+        return self.coil_maps is None
+
+    def A(self, x: torch.Tensor) -> torch.Tensor:
+        coils = x.unsqueeze(1) if self.coil_maps is None else self.coil_maps * x.unsqueeze(1)
+        return self.mask * fft2c(coils)
+
+    def A_adjoint(self, y: torch.Tensor) -> torch.Tensor:
+        coils = ifft2c(self.mask * y)
+        if self.coil_maps is None:
+            return coils[:, 0]
+        return (self.coil_maps.conj() * coils).sum(dim=1)
+
+    def A_adjoint_A(self, x: torch.Tensor) -> torch.Tensor:
+        return self.A_adjoint(self.A(x))

@@ -1,0 +1,55 @@
+import pytest
+import torch
+
+from medrestore.physics import (
+    MultiCoilMRI,
+    channels_to_complex,
+    complex_to_channels,
+    fft2c,
+    ifft2c,
+    normalize_coil_maps,
+)
+
+
+def _crandn(*shape, dtype=torch.complex128):
+    return torch.randn(*shape, dtype=dtype)
+
+
+def test_fft_is_orthonormal_centred_and_inverted():
+    x = _crandn(2, 12, 10)
+    k = fft2c(x)
+    torch.testing.assert_close(k.abs().pow(2).sum(), x.abs().pow(2).sum())  # Parseval
+    torch.testing.assert_close(ifft2c(k), x)
+    const = torch.ones(1, 8, 6, dtype=torch.complex128)
+    dc = fft2c(const)[0]
+    assert dc.abs().argmax().item() == 4 * 6 + 3  # DC at (H // 2, W // 2)
+
+
+def test_channels_round_trip():
+    x = _crandn(3, 5, 4, dtype=torch.complex64)
+    assert complex_to_channels(x).shape == (3, 2, 5, 4)
+    torch.testing.assert_close(channels_to_complex(complex_to_channels(x)), x)
+    with pytest.raises(ValueError):
+        channels_to_complex(torch.zeros(1, 3, 4, 4))
+
+
+@pytest.mark.parametrize("coils", [None, 4])
+def test_adjointness(coils):
+    torch.manual_seed(0)
+    b, h, w = 2, 10, 8
+    mask = (torch.rand(1, 1, h, w) > 0.5).double()
+    maps = None if coils is None else normalize_coil_maps(_crandn(b, coils, h, w))
+    op = MultiCoilMRI(mask, maps)
+    x, y = _crandn(b, h, w), _crandn(b, coils or 1, h, w)
+    lhs = (op.A(x).conj() * y).sum()
+    rhs = (x.conj() * op.A_adjoint(y)).sum()
+    torch.testing.assert_close(lhs, rhs)
+
+
+def test_coil_maps_sum_of_squares_is_one_inside_object():
+    maps = _crandn(1, 6, 7, 7)
+    maps[..., 0, :] = 0  # outside the object
+    norm = normalize_coil_maps(maps)
+    energy = norm.abs().pow(2).sum(1)
+    torch.testing.assert_close(energy[:, 1:], torch.ones_like(energy[:, 1:]))
+    assert energy[:, 0].abs().max() == 0
