@@ -42,8 +42,7 @@ class ConvDenoisingAutoencoder(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.shape[-2] % 4 or x.shape[-1] % 4:
-            raise ValueError(
-                f"spatial size must be a multiple of 4, got {tuple(x.shape[-2:])}; use a sliding-window inferer."
-            )
+        h, w = x.shape[-2], x.shape[-1]
+        if h % 4 != 0 or w % 4 != 0:
+            raise ValueError("spatial size must be a multiple of 4; use a sliding-window inferer for other sizes.")
         return self.decoder(self.encoder(x))
