@@ -1,5 +1,6 @@
 """Imaging physics: forward operators of the degradations the bundles invert."""
 
+from .coils import birdcage_maps, calibration_maps
 from .ct import fbp, radon
 from .fft import channels_to_complex, complex_to_channels, fft2c, ifft2c
 from .mri import MultiCoilMRI, normalize_coil_maps
