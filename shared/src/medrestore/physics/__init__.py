@@ -7,6 +7,8 @@ from .mri import MultiCoilMRI, normalize_coil_maps
 
 __all__ = [
     "MultiCoilMRI",
+    "birdcage_maps",
+    "calibration_maps",
     "channels_to_complex",
     "complex_to_channels",
     "fbp",
