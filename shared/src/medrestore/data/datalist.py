@@ -1,0 +1,59 @@
+"""Datalists of user images: NIfTI, DICOM (file or series folder), PNG or NumPy."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from monai.data import load_decathlon_datalist
+
+__all__ = ["IMAGE_SUFFIXES", "find_images", "load_image_datalist"]
+
+IMAGE_SUFFIXES = (".nii.gz", ".nii", ".dcm", ".png", ".npy")
+
+
+def _is_image(name: str) -> bool:
+    return name.lower().endswith(IMAGE_SUFFIXES) and not os.path.basename(name).startswith(".")
+
+
+def find_images(folder: str) -> list[str]:
+    """Images directly in ``folder`` (sorted), plus each sub-folder that holds ``.dcm`` files as one DICOM series."""
+    out = []
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if entry.is_file() and _is_image(entry.name):
+            out.append(entry.path)
+        elif entry.is_dir() and any(n.lower().endswith(".dcm") for n in os.listdir(entry.path)):
+            out.append(entry.path)
+    return out
+
+
+def load_image_datalist(dataset_dir: str, datalist: str | None = None, key: str = "test") -> list[dict]:
+    """Items ``{"image": path, ...}`` to restore.
+
+    With ``datalist`` (a MONAI datalist JSON, paths relative to ``dataset_dir``) the ``key`` section is
+    read; without it every image of ``dataset_dir`` is listed (:func:`find_images`). Fails with a
+    message naming the folder or the missing files when there is nothing usable.
+    """
+    if datalist:
+        if not os.path.isfile(datalist):
+            raise FileNotFoundError(f"datalist {datalist} does not exist; expected a MONAI datalist JSON with a '{key}' list.")
+        with open(datalist) as f:
+            sections = json.load(f)
+        if key not in sections:
+            raise KeyError(f"datalist {datalist} has no '{key}' section (found {sorted(sections)}).")
+        items = load_decathlon_datalist(datalist, True, key, base_dir=dataset_dir)
+        missing = [str(it.get("image")) for it in items if not os.path.exists(str(it.get("image")))]
+        if missing:
+            raise FileNotFoundError(f"datalist {datalist} lists {len(missing)} missing image(s): {', '.join(missing[:5])}.")
+        if not items:
+            raise ValueError(f"datalist {datalist} section '{key}' is empty.")
+        return items
+    if not os.path.isdir(dataset_dir):
+        raise FileNotFoundError(f"dataset_dir {dataset_dir} does not exist; pass --dataset_dir <folder of images> or --datalist <json>.")
+    images = find_images(dataset_dir)
+    if not images:
+        raise FileNotFoundError(
+            f"dataset_dir {dataset_dir} holds no images; expected files ending in {', '.join(IMAGE_SUFFIXES)} "
+            "or sub-folders of DICOM files."
+        )
+    return [{"image": path} for path in images]
