@@ -26,12 +26,15 @@ INFER = str(CONFIGS / "inference.json")
 TRAIN_EVAL = f"['{CONFIGS / 'train.json'}','{CONFIGS / 'evaluate.json'}']"
 
 
-def train_args(dataset: Path, out: Path, epochs: int = 1, extra: list[str] | None = None) -> list[str]:
+def train_args(
+    dataset: Path, out: Path, epochs: int = 1, extra: list[str] | None = None, config_file: str = TRAIN
+) -> list[str]:
+    """``monai.bundle run`` of ``config_file`` (train.json, or a list with an overlay) on a tiny network."""
     return [
         "monai.bundle",
         "run",
         "--config_file",
-        TRAIN,
+        config_file,
         "--bundle_root",
         str(BUNDLE),
         "--dataset_dir",

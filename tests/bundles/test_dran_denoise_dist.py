@@ -4,37 +4,16 @@ from __future__ import annotations
 
 import torch
 
-from tests.bundles.test_dran_denoise import BUNDLE, CONFIGS
-from tests.conftest import TINY_NET, run_bundle
+from tests.bundles.test_dran_denoise import CONFIGS, train_args
+from tests.conftest import run_bundle
 
 
 def test_two_process_gloo_training(tiny_dataset, tmp_path):
     out = tmp_path / "ddp"
+    overlay = f"['{CONFIGS / 'train.json'}','{CONFIGS / 'multi_gpu_train.json'}']"
     proc = run_bundle(
-        [
-            "torch.distributed.run",
-            "--standalone",
-            "--nnodes=1",
-            "--nproc_per_node=2",
-            "-m",
-            "monai.bundle",
-            "run",
-            "--config_file",
-            f"['{CONFIGS / 'train.json'}','{CONFIGS / 'multi_gpu_train.json'}']",
-            "--bundle_root",
-            str(BUNDLE),
-            "--dataset_dir",
-            str(tiny_dataset),
-            "--output_dir",
-            str(out),
-            "--ckpt_dir",
-            str(out / "models"),
-            "--epochs",
-            "2",
-            "--val_interval",
-            "1",
-            *TINY_NET,
-        ],
+        ["torch.distributed.run", "--standalone", "--nnodes=1", "--nproc_per_node=2", "-m"]
+        + train_args(tiny_dataset, out, epochs=2, config_file=overlay),
         cwd=tmp_path,
         env={"OMP_NUM_THREADS": "1"},
     )
