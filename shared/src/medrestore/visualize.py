@@ -9,7 +9,17 @@ from PIL import Image, ImageDraw
 
 from medrestore.io import atomic_path
 
-__all__ = ["comparison_grid", "save_png"]
+__all__ = ["center_crop", "comparison_grid", "save_png"]
+
+
+def center_crop(img: np.ndarray, size: int) -> np.ndarray:
+    """Central ``size`` x ``size`` crop of a 2D image, zero-padded first when it is smaller."""
+    h, w = img.shape
+    if h < size or w < size:
+        img = np.pad(img, ((0, max(size - h, 0)), (0, max(size - w, 0))))
+        h, w = img.shape
+    top, left = (h - size) // 2, (w - size) // 2
+    return img[top : top + size, left : left + size]
 
 
 def _to_uint8(img: np.ndarray, vmin: float, vmax: float) -> np.ndarray:

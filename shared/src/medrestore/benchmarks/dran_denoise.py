@@ -17,38 +17,21 @@ import os
 import platform
 from functools import partial
 
-import nibabel as nib
 import numpy as np
 import torch
 from torch import nn
 
 from medrestore.benchmarks.timing import median_seconds
 from medrestore.cli.demo import REPO
-from medrestore.data.builder import build_denoising_data
+from medrestore.data.datalist import load_windowed_split
 from medrestore.evaluation import psnr_ssim, summarize
 from medrestore.layers import DynamicConv2d
-from medrestore.transforms.intensity import window_bounds
-from medrestore.visualize import comparison_grid, save_png
+from medrestore.visualize import center_crop, comparison_grid, save_png
 
 SIGMAS = (0.05, 0.10, 0.15)
 TV_WEIGHTS = (0.01, 0.02, 0.04, 0.06, 0.08, 0.12, 0.16, 0.24)
 NLM_H_FACTORS = (0.5, 0.6, 0.8, 1.0)
 BUNDLE = os.path.join(REPO, "bundles", "dran_denoise")
-
-
-def load_split(data_dir: str, split: str) -> list[dict]:
-    """Clean test/validation images on ``[0, 1]`` (the bundle's windowing rule) with their metadata."""
-    path = os.path.join(data_dir, "datalist.json")
-    if not os.path.isfile(path):
-        build_denoising_data(data_dir)
-    with open(path) as f:
-        items = json.load(f)[split]
-    out = []
-    for item in items:
-        arr = np.asarray(nib.load(os.path.join(data_dir, item["image"])).get_fdata(), dtype=np.float64)
-        low, high = tuple(item["window"]) if "window" in item else window_bounds(arr)
-        out.append({**item, "clean": np.clip((arr - low) / (high - low), 0, 1)})
-    return out
 
 
 def noisy_version(item: dict, sigma: float) -> np.ndarray:
@@ -157,7 +140,10 @@ def run(
     """Run the benchmark and write its files; ``max_images``/``use_bm3d=False`` make a quick smoke run."""
     torch.manual_seed(0)
     data_dir = data_dir or os.path.join(REPO, "data", "denoising")
-    test, validation = load_split(data_dir, "test")[:max_images], load_split(data_dir, "validation")[:max_images]
+    test, validation = (
+        load_windowed_split(data_dir, "test")[:max_images],
+        load_windowed_split(data_dir, "validation")[:max_images],
+    )
     net = load_dran(ckpt_path)
     tuned = tune(validation)
     print("tuned on validation:", tuned, flush=True)
@@ -240,16 +226,10 @@ def run(
                 (item["modality"], {"clean": item["clean"], **{k: v for k, v in restored.items() if k != "TV"}})
             )
     png_rows = [{"noisy": r["noisy"], **{k: v for k, v in r.items() if k != "noisy"}} for _, r in rows]
-    png_rows = [_crop_all(r, 128) for r in png_rows]
+    png_rows = [{k: center_crop(v, 128) for k, v in r.items()} for r in png_rows]
     save_png(os.path.join(output_dir, "dran_denoise_crops.png"), comparison_grid(png_rows, reference="clean"))
     write_markdown(os.path.join(output_dir, "dran_denoise.md"), result, list(algos))
     return result
-
-
-def _crop_all(row: dict, size: int) -> dict:
-    h, w = row["clean"].shape
-    top, left = max((h - size) // 2, 0), max((w - size) // 2, 0)
-    return {k: v[top : top + size, left : left + size] for k, v in row.items()}
 
 
 def write_markdown(path: str, r: dict, names: list[str]) -> None:

@@ -15,7 +15,6 @@ user runs), and writes restored volumes, a metrics table and side-by-side PNGs u
 from __future__ import annotations
 
 import csv
-import json
 import os
 import subprocess
 import sys
@@ -23,9 +22,9 @@ import sys
 import nibabel as nib
 import numpy as np
 
-from medrestore.data.builder import build_denoising_data, write_datalist, write_slice
+from medrestore.data.builder import write_datalist, write_slice
+from medrestore.data.datalist import load_windowed_split
 from medrestore.evaluation import psnr_ssim, summarize
-from medrestore.transforms.intensity import window_bounds
 from medrestore.visualize import comparison_grid, save_png
 
 __all__ = ["DENOISING_BUNDLES", "run_demo", "main"]
@@ -34,37 +33,22 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), *[".."] * 4))
 DENOISING_BUNDLES = ("dran_denoise",)  # finished denoising bundles; others join here when they land
 
 
-def _clean_items(data_dir: str) -> list[dict]:
-    datalist = os.path.join(data_dir, "datalist.json")
-    if not os.path.isfile(datalist):
-        build_denoising_data(data_dir)
-    with open(datalist) as f:
-        return json.load(f)["test"]
-
-
-def _window(item: dict, arr: np.ndarray) -> tuple[float, float]:
-    return tuple(item["window"]) if "window" in item else window_bounds(arr)
-
-
 def run_demo(
     output_dir: str = "outputs/demo", data_dir: str | None = None, sigma: float = 0.1, bundles=DENOISING_BUNDLES
 ) -> str:
     """Degrade, restore and score the sample test images with every bundle; returns the metrics table path."""
     data_dir = data_dir or os.path.join(REPO, "data", "denoising")
-    items = _clean_items(data_dir)
+    items = load_windowed_split(data_dir, "test")
     rows = []
     for bundle in bundles:
         root = os.path.join(output_dir, bundle)
         noisy_dir, restored_dir = os.path.join(root, "noisy"), os.path.join(root, "restored")
         entries, truth = [], {}
         for item in items:
-            img = nib.load(os.path.join(data_dir, item["image"]))
-            clean = np.asarray(img.get_fdata(), dtype=np.float64)
-            low, high = _window(item, clean)
-            clean01 = np.clip((clean - low) / (high - low), 0, 1)
+            clean01, (low, high) = item["clean"], item["window"]
             noisy01 = clean01 + sigma * np.random.default_rng(item["noise_seed"]).standard_normal(clean01.shape)
             name = os.path.basename(item["image"])
-            write_slice(os.path.join(noisy_dir, name), noisy01 * (high - low) + low, img.header.get_zooms()[:2])
+            write_slice(os.path.join(noisy_dir, name), noisy01 * (high - low) + low, item["spacing"])
             entries.append({"image": name, "window": [low, high], "modality": item["modality"]})
             truth[name] = (clean01, noisy01, (low, high), item["modality"])
         write_datalist(os.path.join(noisy_dir, "datalist.json"), {"test": entries})

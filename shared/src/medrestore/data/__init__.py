@@ -1,7 +1,7 @@
 """Sample-data builders, allowed-source loaders, phantoms and datalist helpers."""
 
-from .datalist import IMAGE_SUFFIXES, find_images, load_image_datalist
+from .datalist import IMAGE_SUFFIXES, find_images, load_image_datalist, load_windowed_split
 from .builder import build_denoising_data, write_datalist, write_slice
 from .phantoms import random_ellipse_phantom, shepp_logan
 
-__all__ = ["IMAGE_SUFFIXES", "build_denoising_data", "find_images", "load_image_datalist", "random_ellipse_phantom", "shepp_logan", "write_datalist", "write_slice"]
+__all__ = ["IMAGE_SUFFIXES", "build_denoising_data", "find_images", "load_image_datalist", "load_windowed_split", "random_ellipse_phantom", "shepp_logan", "write_datalist", "write_slice"]

@@ -127,7 +127,7 @@ def build_denoising_data(output_dir: str = "data/denoising", num_phantoms: int =
         add("training", f"rg1_r{r:04d}_c{c:04d}", "XR", tile, cr.spacing)
     half = _half(cr.array[:1280])
     for (r, c), tile in _tiles(half, 256, (0, half.shape[0]), min_std):
-        add("training", f"rg1_half_r{r:04d}_c{c:04d}", "XR", tile, cr.spacing)
+        add("training", f"rg1_half_r{r:04d}_c{c:04d}", "XR", tile, tuple(2 * s for s in cr.spacing))
     for (r, c), tile in _tiles(cr.array, 256, (1280, 1536), min_std)[::2]:
         add("validation", f"rg1_r{r:04d}_c{c:04d}", "XR", tile, cr.spacing)
     for (r, c), tile in _tiles(cr.array, 256, (1536, cr.array.shape[0]), min_std):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 
+import nibabel as nib
+import numpy as np
 from monai.data import load_decathlon_datalist
 
-__all__ = ["IMAGE_SUFFIXES", "find_images", "load_image_datalist"]
+__all__ = ["IMAGE_SUFFIXES", "find_images", "load_image_datalist", "load_windowed_split"]
 
 IMAGE_SUFFIXES = (".nii.gz", ".nii", ".dcm", ".png", ".npy")
 
@@ -57,3 +59,29 @@ def load_image_datalist(dataset_dir: str, datalist: str | None = None, key: str 
             "or sub-folders of DICOM files."
         )
     return [{"image": path} for path in images]
+
+
+def load_windowed_split(data_dir: str, split: str) -> list[dict]:
+    """Items of a sample-data split (built first if ``data_dir`` has no datalist) with the clean image
+    windowed by the bundles' rule (:class:`medrestore.transforms.WindowIntensityd`: the item's
+    ``"window"``, else the 0th/99.9th percentiles) and clipped to ``[0, 1]``.
+
+    Each item gains ``clean`` (``(H, W)`` float64), ``window`` (``(low, high)``, native units) and
+    ``spacing`` (mm), next to its datalist fields.
+    """
+    from medrestore.data.builder import build_denoising_data
+    from medrestore.transforms.intensity import window_bounds
+
+    path = os.path.join(data_dir, "datalist.json")
+    if not os.path.isfile(path):
+        build_denoising_data(data_dir)
+    with open(path) as f:
+        items = json.load(f)[split]
+    out = []
+    for item in items:
+        img = nib.load(os.path.join(data_dir, item["image"]))
+        arr = np.asarray(img.get_fdata(), dtype=np.float64)
+        low, high = tuple(item["window"]) if "window" in item else window_bounds(arr)
+        clean = np.clip((arr - low) / (high - low), 0, 1)
+        out.append({**item, "clean": clean, "window": (low, high), "spacing": tuple(img.header.get_zooms()[:2])})
+    return out

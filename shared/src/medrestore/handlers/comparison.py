@@ -6,18 +6,9 @@ import numpy as np
 import torch
 from ignite.engine import Engine, Events
 
-from medrestore.visualize import comparison_grid, save_png
+from medrestore.visualize import center_crop, comparison_grid, save_png
 
 __all__ = ["ComparisonPNGSaver"]
-
-
-def _center_crop(img: np.ndarray, size: int) -> np.ndarray:
-    h, w = img.shape
-    if h < size or w < size:
-        img = np.pad(img, ((0, max(size - h, 0)), (0, max(size - w, 0))))
-        h, w = img.shape
-    top, left = (h - size) // 2, (w - size) // 2
-    return img[top : top + size, left : left + size]
 
 
 class ComparisonPNGSaver:
@@ -46,7 +37,7 @@ class ComparisonPNGSaver:
         arr = np.squeeze(torch.as_tensor(x).detach().float().cpu().numpy())
         if arr.ndim == 3:  # (H, W, D) volume: middle slice
             arr = arr[..., arr.shape[-1] // 2]
-        return _center_crop(arr, self.crop)
+        return center_crop(arr, self.crop)
 
     def collect(self, engine: Engine) -> None:
         output = engine.state.output
