@@ -3,7 +3,14 @@ import pytest
 import torch
 
 from medrestore.data import shepp_logan
-from medrestore.noise import AddGaussianNoised, AddPoissonGaussianNoised, AddRicianNoised, LowDoseCTNoised
+from medrestore.noise import (
+    GONDARA_NOISE_GRID,
+    AddGaussianNoised,
+    AddPoissonGaussianNoised,
+    AddRicianNoised,
+    AddScaledNoised,
+    LowDoseCTNoised,
+)
 
 
 def _clean(value=0.5, shape=(1, 128, 128)):
@@ -63,3 +70,37 @@ def test_bad_ranges():
         AddGaussianNoised("image", sigma=(0.2, 0.1))
     with pytest.raises(ValueError):
         AddPoissonGaussianNoised("image", peak=0.0)
+
+
+@pytest.mark.parametrize("index, std", [(0, 0.1), (1, 0.5), (2, 0.4), (3, 1.0), (4, 0.2)])
+def test_scaled_noise_grid_std_is_p_times_sigma(index, std):
+    out = AddScaledNoised("image", output_keys="noisy", setting=index)({"image": _clean(), "noise_seed": 11})
+    noise = out["noisy"] - out["image"]
+    assert abs(noise.mean().item()) < 0.02 * max(std, 0.1)  # centred, also for Poisson
+    assert noise.std().item() == pytest.approx(std, rel=0.03)
+    kind, p, value = GONDARA_NOISE_GRID[index]
+    assert out["noise_setting"].startswith(kind) and f"p={p:g}" in out["noise_setting"]
+
+
+def test_scaled_noise_poisson_takes_integer_steps_of_p():
+    out = AddScaledNoised("image", output_keys="noisy", setting=4)({"image": _clean(0.0), "noise_seed": 2})
+    steps = out["noisy"] / 0.2 + 1.0  # = N ~ Poisson(1)
+    torch.testing.assert_close(steps, steps.round(), atol=1e-4, rtol=0)
+    assert steps.min().item() == pytest.approx(0.0, abs=1e-4)
+
+
+def test_scaled_noise_draws_every_setting_and_is_seeded():
+    t = AddScaledNoised("image", output_keys="noisy")
+    names = {t({"image": _clean(), "noise_seed": s})["noise_setting"] for s in range(60)}
+    assert len(names) == len(GONDARA_NOISE_GRID)
+    a = t({"image": _clean(), "noise_seed": 5})
+    b = t({"image": _clean(), "noise_seed": 5})
+    torch.testing.assert_close(a["noisy"], b["noisy"])
+    assert a["noise_setting"] == b["noise_setting"]
+
+
+def test_scaled_noise_rejects_bad_settings():
+    with pytest.raises(ValueError, match="setting must index"):
+        AddScaledNoised("image", setting=5)
+    with pytest.raises(ValueError, match="gaussian"):
+        AddScaledNoised("image", settings=[("speckle", 0.1, 1.0)])

@@ -1,5 +1,5 @@
-"""MLflow tracking of dran_denoise: the default local SQLite store, a real tracking server, and an
-unreachable server that fails before training starts."""
+"""MLflow tracking of dran_denoise with a real tracking server, and an unreachable server that fails
+before training starts (the default local SQLite store is tested for every bundle in the suite)."""
 
 from __future__ import annotations
 
@@ -12,55 +12,17 @@ import urllib.request
 
 import pytest
 
-from tests.bundles.test_dran_denoise import CONFIGS, train_args
+from tests.bundles.denoising_suite import check_tracked_run, train_args
+from tests.bundles.test_dran_denoise import DRAN_SPEC as SPEC
 from tests.conftest import run_bundle
 
-TRACKING = str(CONFIGS / "mlflow_tracking.json")
-EXPERIMENT = "DRAN denoising (CT, MR, X-ray)"
+TRACKING = str(SPEC.configs / "mlflow_tracking.json")
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _check_run(client, experiment: str):
-    exp = client.get_experiment_by_name(experiment)
-    assert exp is not None, f"experiment {experiment!r} not found"
-    runs = client.search_runs([exp.experiment_id])
-    assert len(runs) == 1
-    run = runs[0]
-    assert run.info.status == "FINISHED"
-    params = run.data.params
-    for name in (
-        "channels",
-        "num_blocks",
-        "noise_sigma",
-        "learning_rate",
-        "images_per_batch",
-        "patch_size",
-        "epochs",
-        "seed",
-    ):
-        assert name in params, f"param {name} not logged"
-    assert params["channels"] == "8" and params["epochs"] == "1"
-    history = client.get_metric_history(run.info.run_id, "val_psnr")
-    assert len(history) == 1 and 0 < history[0].value < 100
-    assert {"train_loss", "lr_group_0", "val_ssim"} <= set(run.data.metrics)
-    artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
-    assert "validation_comparison.png" in artifacts and any(a.startswith("config_") for a in artifacts)
-
-
-def test_default_local_sqlite_store(tiny_dataset, tmp_path):
-    from mlflow import MlflowClient
-
-    out = tmp_path / "run"
-    run_bundle(
-        [*train_args(tiny_dataset, out), "--tracking", TRACKING], cwd=tmp_path, env={"MLFLOW_TRACKING_URI": None}
-    )
-    assert (out / "mlruns.db").is_file()
-    _check_run(MlflowClient(f"sqlite:///{out / 'mlruns.db'}"), EXPERIMENT)
 
 
 @pytest.fixture
@@ -112,7 +74,7 @@ def test_tracking_server(tiny_dataset, tmp_path, mlflow_server):
     out = tmp_path / "run"
     run_bundle(
         [
-            *train_args(tiny_dataset, out),
+            *train_args(SPEC, tiny_dataset, out),
             "--tracking",
             TRACKING,
             "--tracking_uri",
@@ -124,14 +86,14 @@ def test_tracking_server(tiny_dataset, tmp_path, mlflow_server):
         env={"MLFLOW_TRACKING_URI": None},
     )
     assert not (out / "mlruns.db").exists()
-    _check_run(MlflowClient(mlflow_server), "server_test")
+    check_tracked_run(SPEC, MlflowClient(mlflow_server), "server_test")
 
 
 def test_unreachable_server_fails_before_training(tiny_dataset, tmp_path):
     out = tmp_path / "run"
     uri = f"http://127.0.0.1:{_free_port()}"
     proc = run_bundle(
-        [*train_args(tiny_dataset, out), "--tracking", TRACKING, "--tracking_uri", uri],
+        [*train_args(SPEC, tiny_dataset, out), "--tracking", TRACKING, "--tracking_uri", uri],
         cwd=tmp_path,
         check=False,
         env={"MLFLOW_TRACKING_URI": None},

@@ -3,15 +3,15 @@ shared package, and they actually denoise an image that was never in the trainin
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import torch
 
 from medrestore.data import shepp_logan
 from medrestore.evaluation import psnr_ssim
-from tests.bundles.test_dran_denoise import BUNDLE, CONFIGS, HIDDEN_PACKAGE_RUN
+from tests.bundles.denoising_suite import run_torchscript_without_shared_package
+from tests.bundles.test_dran_denoise import DRAN_SPEC
+
+BUNDLE, CONFIGS = DRAN_SPEC.bundle, DRAN_SPEC.configs
 
 MODEL_PT = BUNDLE / "models" / "model.pt"
 MODEL_TS = BUNDLE / "models" / "model.ts"
@@ -28,13 +28,7 @@ def _network():
 
 
 def test_model_ts_matches_model_pt_without_shared_package(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, "-c", HIDDEN_PACKAGE_RUN, str(MODEL_TS), str(tmp_path / "io.pt")],
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    io = torch.load(tmp_path / "io.pt")
+    io = run_torchscript_without_shared_package(MODEL_TS, tmp_path / "io.pt", shape=(37, 53))
     with torch.inference_mode():
         torch.testing.assert_close(_network()(io["x"]), io["y"], rtol=1e-4, atol=1e-5)
 

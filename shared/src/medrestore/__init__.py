@@ -1,9 +1,11 @@
 """medrestore: code shared by the medical image restoration MONAI bundles of this repository.
 
-Modules, one purpose each: ``layers`` (dynamic convolution, noise gate), ``networks`` (DRAN),
-``physics`` (CT projector), ``noise`` (seeded degradations), ``transforms`` (windowing, input
-checks, patch sampling), ``inferers``, ``handlers`` (ignite), ``data`` (sources, builder,
-datalists), ``io`` (atomic writers), ``visualize`` (comparison PNGs).
+Modules, one purpose each: ``layers`` (dynamic convolution, noise gate, data consistency),
+``networks`` (DRAN, denoising autoencoder), ``physics`` (CT projector, MRI operators), ``solvers``
+(conjugate gradient), ``noise`` (seeded degradations), ``transforms`` (windowing, input checks,
+patch sampling), ``inferers`` (slices, sliding windows), ``handlers`` (ignite), ``data`` (sources,
+builders, datalists), ``io`` (atomic writers), ``packaging`` (weight hashes, archives),
+``visualize`` (comparison PNGs).
 """
 
 from . import (
@@ -16,6 +18,7 @@ from . import (
     metrics,
     networks,
     noise,
+    packaging,
     physics,
     tracking,
     transforms,
@@ -34,6 +37,7 @@ __all__ = [
     "metrics",
     "networks",
     "noise",
+    "packaging",
     "physics",
     "tracking",
     "transforms",

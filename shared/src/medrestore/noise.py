@@ -21,7 +21,16 @@ from monai.transforms import MapTransform, RandomizableTransform
 
 from medrestore.physics.ct import fbp, radon
 
-__all__ = ["AddGaussianNoised", "AddPoissonGaussianNoised", "AddRicianNoised", "LowDoseCTNoised", "NoiseTransformd"]
+__all__ = [
+    "AddGaussianNoised",
+    "AddPoissonGaussianNoised",
+    "AddRicianNoised",
+    "AddScaledNoised",
+    "GONDARA_NOISE_GRID",
+    "LowDoseCTNoised",
+    "NoiseTransformd",
+    "noise_setting_name",
+]
 
 
 def _as_range(value: float | Sequence[float], name: str) -> tuple[float, float]:
@@ -170,3 +179,73 @@ class LowDoseCTNoised(NoiseTransformd):
         noisy = -torch.log(torch.from_numpy(np.maximum(counts, 1.0) / i0))
         noise = fbp((noisy - sino).float(), img.shape[-2:])[0] / self.mu_scale
         return img + noise.to(img.dtype)
+
+
+# Gondara (ICDMW 2016): (kind, p, sigma or lambda); the noise standard deviation is p * sigma
+# (p * sqrt(lambda) for Poisson) on [0, 1] intensities: 0.1, 0.5, 0.4, 1.0 and 0.2.
+GONDARA_NOISE_GRID = (
+    ("gaussian", 0.1, 1.0),
+    ("gaussian", 0.5, 1.0),
+    ("gaussian", 0.2, 2.0),
+    ("gaussian", 0.2, 5.0),
+    ("poisson", 0.2, 1.0),
+)
+
+
+def noise_setting_name(setting: Sequence) -> str:
+    """``"gaussian p=0.1 sigma=1"`` / ``"poisson p=0.2 lambda=1"`` for a ``(kind, p, param)`` setting."""
+    kind, p, param = setting[0], float(setting[1]), float(setting[2])
+    return f"{kind} p={p:g} {'sigma' if kind == 'gaussian' else 'lambda'}={param:g}"
+
+
+class AddScaledNoised(NoiseTransformd):
+    """Scaled noise of Gondara's denoising autoencoder paper, one setting per image.
+
+    A setting ``(kind, p, param)`` adds ``p * sigma * n`` with ``n ~ N(0, 1)`` for
+    ``("gaussian", p, sigma)``, or ``p * (N - lambda)`` with ``N ~ Poisson(lambda)`` for
+    ``("poisson", p, lambda)``: signal-independent noise of standard deviation ``p * sigma`` or
+    ``p * sqrt(lambda)`` on ``[0, 1]`` intensities. The Poisson term is centred (the uncentred
+    ``p * N`` of the paper's peers only adds the constant ``p * lambda``, which a network learns
+    to subtract and a median filter or NL-means cannot). Not clipped.
+
+    Args:
+        settings: the grid to draw from. Defaults to :data:`GONDARA_NOISE_GRID`.
+        setting: index of a fixed setting (evaluation of one noise level); None draws one per image.
+        setting_key: data key that receives the chosen setting's name (None: not recorded).
+    """
+
+    def __init__(
+        self,
+        keys: KeysCollection,
+        settings: Sequence[Sequence] = GONDARA_NOISE_GRID,
+        setting: int | None = None,
+        setting_key: str | None = "noise_setting",
+        **kwargs,
+    ) -> None:
+        super().__init__(keys, **kwargs)
+        self.settings = [(str(k), float(p), float(v)) for k, p, v in settings]
+        for kind, p, value in self.settings:
+            if kind not in ("gaussian", "poisson") or p < 0 or value < 0:
+                raise ValueError(
+                    f"noise setting ({kind}, {p}, {value}) must be ('gaussian'|'poisson', p >= 0, value >= 0)."
+                )
+        if setting is not None and not 0 <= int(setting) < len(self.settings):
+            raise ValueError(f"setting must index the {len(self.settings)} noise settings, got {setting}.")
+        self.setting = setting
+        self.setting_key = setting_key
+
+    def __call__(self, data: Mapping[Hashable, torch.Tensor]) -> dict:
+        d = dict(data)
+        rng = self._rng(d)
+        index = int(self.setting) if self.setting is not None else int(rng.integers(len(self.settings)))
+        kind, p, value = self.settings[index]
+        for key, out_key in self.key_iterator(d, self.output_keys):
+            img = torch.as_tensor(d[key])
+            if kind == "gaussian":
+                noise = p * value * _normal(rng, img)
+            else:
+                noise = p * (torch.from_numpy(rng.poisson(value, tuple(img.shape)).astype(np.float32)) - value)
+            d[out_key] = img + noise.to(img.dtype)
+        if self.setting_key is not None:
+            d[self.setting_key] = noise_setting_name(self.settings[index])
+        return d

@@ -30,7 +30,7 @@ from medrestore.visualize import comparison_grid, save_png
 __all__ = ["DENOISING_BUNDLES", "run_demo", "main"]
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), *[".."] * 4))
-DENOISING_BUNDLES = ("dran_denoise",)  # finished denoising bundles; others join here when they land
+DENOISING_BUNDLES = ("dran_denoise", "dae_denoise")  # finished denoising bundles; others join here when they land
 
 
 def run_demo(

@@ -3,6 +3,7 @@
 Command line (``fire``)::
 
     medrestore-data denoising --output_dir data/denoising
+    medrestore-data small_sample --output_dir data/small_sample   # see medrestore.data.small_sample
 
 The split is fixed and patient-level where the sources allow it:
 
@@ -166,7 +167,9 @@ def install_mricron(dest: str = ".cache/mricron") -> str:
 def main() -> None:
     import fire
 
-    fire.Fire({"denoising": build_denoising_data, "mricron": install_mricron})
+    from medrestore.data.small_sample import build_small_sample_data
+
+    fire.Fire({"denoising": build_denoising_data, "small_sample": build_small_sample_data, "mricron": install_mricron})
 
 
 if __name__ == "__main__":

@@ -61,8 +61,9 @@ def load_image_datalist(dataset_dir: str, datalist: str | None = None, key: str 
     return [{"image": path} for path in images]
 
 
-def load_windowed_split(data_dir: str, split: str) -> list[dict]:
-    """Items of a sample-data split (built first if ``data_dir`` has no datalist) with the clean image
+def load_windowed_split(data_dir: str, split: str, builder=None) -> list[dict]:
+    """Items of a sample-data split (built first by ``builder(data_dir)``, default
+    :func:`medrestore.data.build_denoising_data`, if ``data_dir`` has no datalist) with the clean image
     windowed by the bundles' rule (:class:`medrestore.transforms.WindowIntensityd`: the item's
     ``"window"``, else the 0th/99.9th percentiles) and clipped to ``[0, 1]``.
 
@@ -74,7 +75,7 @@ def load_windowed_split(data_dir: str, split: str) -> list[dict]:
 
     path = os.path.join(data_dir, "datalist.json")
     if not os.path.isfile(path):
-        build_denoising_data(data_dir)
+        (builder or build_denoising_data)(data_dir)
     with open(path) as f:
         items = json.load(f)[split]
     out = []

@@ -7,18 +7,27 @@ import os
 from ignite.engine import Engine
 from monai.handlers import CheckpointLoader as MonaiCheckpointLoader
 
+from medrestore.packaging import verify_file
+
 __all__ = ["CheckpointLoader"]
 
 
 class CheckpointLoader(MonaiCheckpointLoader):
-    """``monai.handlers.CheckpointLoader`` with clear errors: a missing file, or weights that do not
-    fit the configured network (another architecture or size), name the file and the cause."""
+    """``monai.handlers.CheckpointLoader`` with clear errors: a missing file, weights that do not
+    fit the configured network (another architecture or size), or shipped weights whose SHA-256 does
+    not match ``hashes_file`` (the bundle's ``large_files.yml``) name the file and the cause.
 
-    def __init__(self, load_path: str, load_dict: dict, **kwargs) -> None:
+    Args:
+        hashes_file: ``large_files.yml`` to check ``load_path`` against when it is listed there
+            (a user's own checkpoint is not listed and is not checked). None: no check.
+    """
+
+    def __init__(self, load_path: str, load_dict: dict, hashes_file: str | None = None, **kwargs) -> None:
         if not os.path.isfile(load_path):
             raise FileNotFoundError(
                 f"checkpoint {load_path} does not exist; train the bundle or pass --ckpt_path <model.pt>."
             )
+        verify_file(load_path, hashes_file)
         super().__init__(load_path, load_dict, **kwargs)
 
     def __call__(self, engine: Engine) -> None:

@@ -1,11 +1,11 @@
-"""Run a 2D network on 2D images and, slice by slice, on 3D volumes."""
+"""Run a 2D network on 2D images and, slice by slice, on 3D volumes; whole or by sliding windows."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import torch
-from monai.inferers import SliceInferer
+from monai.inferers import SliceInferer, SlidingWindowInferer
 
 __all__ = ["SliceOrImageInferer"]
 
@@ -13,9 +13,12 @@ __all__ = ["SliceOrImageInferer"]
 class SliceOrImageInferer(SliceInferer):
     """``monai.inferers.SliceInferer`` that also accepts 2D batches.
 
-    ``(B, C, H, W)`` goes through the network in one call; ``(B, C, H, W, D)`` is restored slice by
-    slice along ``spatial_dim`` (default 2: axial for RAS NIfTI), whole slices at a time
-    (``roi_size=(-1, -1)``), ``sw_batch_size`` slices per forward pass.
+    ``(B, C, H, W)`` goes through the network whole (``roi_size=(-1, -1)``, the default) or by
+    overlapping ``roi_size`` windows blended with ``mode`` weights (MONAI's sliding window,
+    e.g. ``roi_size=(64, 64), overlap=0.5, mode="gaussian"`` for a network trained on 64 x 64
+    images); ``(B, C, H, W, D)`` is restored slice by slice along ``spatial_dim`` (default 2: axial
+    for RAS NIfTI) with the same 2D windows, ``sw_batch_size`` windows per forward pass. Other
+    keyword arguments (``overlap``, ``mode``, ``padding_mode``...) go to ``SlidingWindowInferer``.
     """
 
     def __init__(self, spatial_dim: int = 2, roi_size=(-1, -1), sw_batch_size: int = 8, **kwargs: Any) -> None:
@@ -23,5 +26,8 @@ class SliceOrImageInferer(SliceInferer):
 
     def __call__(self, inputs: torch.Tensor, network, *args: Any, **kwargs: Any):
         if inputs.ndim == 4:
-            return network(inputs, *args, **kwargs)
+            if all(int(s) <= 0 for s in self.orig_roi_size):
+                return network(inputs, *args, **kwargs)
+            self.roi_size = self.orig_roi_size  # a 3D call leaves a 3D roi behind
+            return SlidingWindowInferer.__call__(self, inputs, network, *args, **kwargs)
         return super().__call__(inputs, network, *args, **kwargs)

@@ -18,16 +18,19 @@ class ConvDenoisingAutoencoder(nn.Module):
     Args:
         in_channels: image channels. Defaults to 1.
         features: filters of every hidden convolution. Defaults to 64 (the paper's).
+        padding_mode: convolution padding, ``"reflect"`` (default) or ``"zeros"`` (the paper's
+            Keras ``same``). Reflection keeps a constant window constant, so tiles of a
+            sliding-window inference agree at their borders and blend without seams.
 
     Shapes:
         ``(B, C, H, W)`` in ``[0, 1]`` with ``H, W`` multiples of 4 -> same shape in ``(0, 1)``.
     """
 
-    def __init__(self, in_channels: int = 1, features: int = 64) -> None:
+    def __init__(self, in_channels: int = 1, features: int = 64, padding_mode: str = "reflect") -> None:
         super().__init__()
 
         def conv(cin: int, cout: int) -> list[nn.Module]:
-            return [nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(inplace=True)]
+            return [nn.Conv2d(cin, cout, 3, padding=1, padding_mode=padding_mode), nn.ReLU(inplace=True)]
 
         self.encoder = nn.Sequential(
             *conv(in_channels, features), nn.MaxPool2d(2), *conv(features, features), nn.MaxPool2d(2)
@@ -37,7 +40,7 @@ class ConvDenoisingAutoencoder(nn.Module):
             nn.Upsample(scale_factor=2, mode="nearest"),
             *conv(features, features),
             nn.Upsample(scale_factor=2, mode="nearest"),
-            nn.Conv2d(features, in_channels, 3, padding=1),
+            nn.Conv2d(features, in_channels, 3, padding=1, padding_mode=padding_mode),
             nn.Sigmoid(),
         )
 

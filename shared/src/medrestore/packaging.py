@@ -1,0 +1,194 @@
+"""Weights integrity (``large_files.yml`` SHA-256 records) and shareable bundle archives.
+
+Command line (``fire``)::
+
+    medrestore-bundle hashes bundles/dae_denoise      # record the SHA-256 of models/model.pt and model.ts
+    medrestore-bundle verify bundles/dae_denoise      # check them
+    medrestore-bundle archive dae_denoise --output_dir dist   # dist/dae_denoise.zip
+
+``large_files.yml`` follows the MONAI model-zoo layout (``large_files: [{path, hash_val, hash_type}]``)
+without download URLs: nothing is downloaded, the records only guard the shipped files. Bundles
+check them when they load weights (:class:`medrestore.handlers.CheckpointLoader`, ``hashes_file``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+import yaml
+
+from medrestore.io import atomic_path
+
+__all__ = [
+    "WeightsIntegrityError",
+    "build_archive",
+    "file_sha256",
+    "main",
+    "record_hashes",
+    "record_trained_weights",
+    "verify_bundle",
+    "verify_file",
+]
+
+HASHES_FILE = "large_files.yml"
+WEIGHT_FILES = ("models/model.pt", "models/model.ts")
+ARCHIVE_CONTENT = ("configs", "models", "docs", "LICENSE", HASHES_FILE)
+
+
+class WeightsIntegrityError(RuntimeError):
+    """A weights file does not match the SHA-256 recorded for it."""
+
+
+def file_sha256(path: str) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read(hashes_file: str) -> list[dict]:
+    with open(hashes_file) as f:
+        content = yaml.safe_load(f) or {}
+    entries = content.get("large_files", [])
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and "path" in e and "hash_val" in e for e in entries
+    ):
+        raise ValueError(f"{hashes_file}: expected 'large_files: [{{path, hash_val, hash_type}}, ...]'.")
+    return entries
+
+
+def _write(hashes_file: str, entries: list[dict]) -> None:
+    with atomic_path(hashes_file) as tmp, open(tmp, "w") as f:
+        f.write(
+            "# SHA-256 of the shipped weights, checked when the bundle loads them (medrestore-bundle hashes <bundle>)\n"
+        )
+        yaml.safe_dump({"large_files": entries}, f, sort_keys=False)
+
+
+def _entry(bundle_root: str, rel: str) -> dict:
+    return {"path": rel, "hash_val": file_sha256(os.path.join(bundle_root, rel)), "hash_type": "sha256"}
+
+
+def record_hashes(bundle_root: str, files=WEIGHT_FILES) -> str:
+    """Write ``<bundle_root>/large_files.yml`` with the SHA-256 of the ``files`` that exist; returns its path."""
+    path = os.path.join(bundle_root, HASHES_FILE)
+    _write(path, [_entry(bundle_root, rel) for rel in files if os.path.isfile(os.path.join(bundle_root, rel))])
+    return path
+
+
+def verify_file(path: str, hashes_file: str | None) -> bool:
+    """Check ``path`` against its record in ``hashes_file`` (paths there are relative to the file's
+    folder). Returns False when there is nothing to check (no hashes file, or ``path`` not listed,
+    e.g. the user's own checkpoint); raises :class:`WeightsIntegrityError` on a mismatch."""
+    if not hashes_file or not os.path.isfile(hashes_file):
+        return False
+    root = os.path.dirname(os.path.abspath(hashes_file))
+    target = os.path.realpath(path)
+    for entry in _read(hashes_file):
+        if os.path.realpath(os.path.join(root, entry["path"])) != target:
+            continue
+        if str(entry.get("hash_type", "sha256")).lower() != "sha256":
+            raise ValueError(f"{hashes_file}: only sha256 records are supported, got {entry.get('hash_type')}.")
+        actual = file_sha256(path)
+        if actual != entry["hash_val"]:
+            raise WeightsIntegrityError(
+                f"{path}: SHA-256 {actual[:16]}... does not match {entry['hash_val'][:16]}... recorded in {hashes_file}; "
+                "the file was modified, truncated or replaced. Restore the shipped file, or, if you retrained the "
+                f"bundle on purpose, record the new weights with `medrestore-bundle hashes {root}`."
+            )
+        return True
+    return False
+
+
+def record_trained_weights(ckpt_dir: str, bundle_root: str) -> bool:
+    """After ``train.json`` wrote ``<ckpt_dir>/model.pt``: when that is the bundle's own
+    ``models/model.pt`` and the bundle has a ``large_files.yml``, update its record (a deliberate
+    retraining is not tampering; other records, e.g. ``model.ts``, are kept). Returns whether the
+    record was updated."""
+    hashes_file = os.path.join(bundle_root, HASHES_FILE)
+    trained = os.path.join(ckpt_dir, "model.pt")
+    if not (os.path.isfile(hashes_file) and os.path.isfile(trained)):
+        return False
+    if os.path.realpath(trained) != os.path.realpath(os.path.join(bundle_root, "models", "model.pt")):
+        return False
+    entries = [e for e in _read(hashes_file) if os.path.normpath(e["path"]) != os.path.normpath("models/model.pt")]
+    _write(hashes_file, [_entry(bundle_root, "models/model.pt"), *entries])
+    print(f"recorded the SHA-256 of {trained} in {hashes_file}")
+    return True
+
+
+def verify_bundle(bundle_root: str) -> list[str]:
+    """Check every file recorded in ``<bundle_root>/large_files.yml``; returns the checked paths."""
+    hashes_file = os.path.join(bundle_root, HASHES_FILE)
+    checked = []
+    for entry in _read(hashes_file):
+        path = os.path.join(bundle_root, entry["path"])
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"{path} is recorded in {hashes_file} but missing.")
+        verify_file(path, hashes_file)
+        checked.append(entry["path"])
+    print(f"{bundle_root}: {', '.join(checked)} match {HASHES_FILE}")
+    return checked
+
+
+def _shared_wheel(dest: str) -> str:
+    """Build the ``medrestore`` wheel (pure Python) into ``dest``; returns its path."""
+    shared = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", dest, shared],
+        check=True,
+    )
+    wheels = [n for n in os.listdir(dest) if n.startswith("medrestore-") and n.endswith(".whl")]
+    if len(wheels) != 1:
+        raise RuntimeError(f"expected one medrestore wheel in {dest}, found {wheels}")
+    return os.path.join(dest, wheels[0])
+
+
+def build_archive(name: str, output_dir: str = "dist", bundles_dir: str | None = None) -> str:
+    """Build ``<output_dir>/<name>.zip``: the bundle (configs, models, docs, LICENSE,
+    ``large_files.yml``, checked first) plus the ``medrestore`` wheel in ``<name>/wheels/``.
+
+    After unzipping, ``pip install --no-deps <name>/wheels/medrestore-*.whl`` on a machine with the
+    pinned packages (``metadata.json``) is all the bundle needs. Returns the archive path.
+    """
+    from medrestore.cli.demo import REPO
+
+    bundle = os.path.join(bundles_dir or os.path.join(REPO, "bundles"), name)
+    if not os.path.isfile(os.path.join(bundle, "configs", "metadata.json")):
+        raise FileNotFoundError(f"{bundle} is not a bundle (no configs/metadata.json).")
+    verify_bundle(bundle)
+    os.makedirs(output_dir, exist_ok=True)
+    path = os.path.join(output_dir, f"{name}.zip")
+    with tempfile.TemporaryDirectory() as tmp:
+        wheel = _shared_wheel(tmp)
+        with atomic_path(path) as tmp_zip, zipfile.ZipFile(tmp_zip, "w", zipfile.ZIP_DEFLATED) as zf:
+            for item in ARCHIVE_CONTENT:
+                src = os.path.join(bundle, item)
+                if os.path.isfile(src):
+                    zf.write(src, f"{name}/{item}")
+                    continue
+                for root, dirs, files in os.walk(src):
+                    dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+                    for fname in sorted(files):
+                        full = os.path.join(root, fname)
+                        zf.write(full, f"{name}/{os.path.relpath(full, bundle)}")
+            zf.write(wheel, f"{name}/wheels/{os.path.basename(wheel)}")
+    print(f"wrote {path} ({os.path.getsize(path) / 1e6:.1f} MB)")
+    return path
+
+
+def main() -> None:
+    import fire
+
+    fire.Fire({"hashes": record_hashes, "verify": verify_bundle, "archive": build_archive})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""Shareable archives: ``medrestore-bundle archive <name>`` builds ``<name>.zip`` that runs after
+unzipping with only the pinned packages and the shipped ``medrestore`` wheel; the weights are checked
+against ``large_files.yml`` when they load."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pytest
+
+from medrestore.packaging import build_archive, verify_bundle
+from tests.conftest import BUNDLES, run_bundle
+
+FINISHED = ("dran_denoise", "dae_denoise")
+
+
+@pytest.mark.parametrize("name", FINISHED)
+def test_committed_weights_match_their_records(name):
+    assert verify_bundle(str(BUNDLES / name)) == ["models/model.pt", "models/model.ts"]
+
+
+@pytest.fixture(scope="module", params=FINISHED)
+def unzipped(request, tmp_path_factory):
+    """(bundle name, archive, unzipped bundle folder, PYTHONPATH holding only the archive's wheel)."""
+    name = request.param
+    dist = tmp_path_factory.mktemp("dist")
+    archive = Path(build_archive(name, str(dist)))
+    fresh = tmp_path_factory.mktemp("fresh")
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(fresh)
+    wheels = list((fresh / name / "wheels").glob("medrestore-*.whl"))
+    assert len(wheels) == 1
+    site = tmp_path_factory.mktemp("site")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheels[0])], check=True
+    )
+    return name, archive, fresh / name, str(site)
+
+
+def test_archive_layout_and_load_bundle_config(unzipped):
+    from monai.bundle import load_bundle_config
+
+    name, archive, root, _ = unzipped
+    with zipfile.ZipFile(archive) as zf:
+        names = set(zf.namelist())
+    for rel in (
+        "configs/metadata.json",
+        "configs/inference.json",
+        "models/model.pt",
+        "models/model.ts",
+        "large_files.yml",
+        "LICENSE",
+        "docs/README.md",
+    ):
+        assert f"{name}/{rel}" in names
+    assert not any("/eval/" in n or "__pycache__" in n for n in names)
+    parser = load_bundle_config(str(archive), "inference.json")
+    assert (
+        parser["_meta_"]["version"] == json.loads((BUNDLES / name / "configs" / "metadata.json").read_text())["version"]
+    )
+    assert "network_def" in parser
+
+
+def _infer(root: Path, site: str, images: Path, out: Path, check: bool = True):
+    return run_bundle(
+        [
+            "monai.bundle",
+            "run",
+            "--config_file",
+            str(root / "configs" / "inference.json"),
+            "--bundle_root",
+            str(root),
+            "--dataset_dir",
+            str(images),
+            "--output_dir",
+            str(out),
+        ],
+        cwd=out.parent,
+        env={"PYTHONPATH": site},
+        check=check,
+    )
+
+
+def test_unzipped_archive_runs_inference_with_its_own_wheel(unzipped, tmp_path):
+    name, _, root, site = unzipped
+    where = subprocess.run(
+        [sys.executable, "-c", "import medrestore; print(medrestore.__file__)"],
+        env={"PYTHONPATH": site},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert where.stdout.strip().startswith(site)  # the wheel shadows the repository's package
+    images = tmp_path / "images"
+    images.mkdir()
+    nib.save(
+        nib.Nifti1Image((np.random.default_rng(0).random((72, 68)) * 100).astype(np.float32), np.eye(4)),
+        images / "a.nii.gz",
+    )
+    _infer(root, site, images, tmp_path / "out")
+    restored = nib.load(tmp_path / "out" / "a_restored.nii.gz")
+    assert restored.shape == (72, 68) and restored.get_data_dtype() == np.float32
+
+
+def test_tampered_weights_in_an_archive_fail_clearly(unzipped, tmp_path):
+    name, _, root, site = unzipped
+    copy = tmp_path / name
+    subprocess.run(["cp", "-r", str(root), str(copy)], check=True)
+    with open(copy / "models" / "model.pt", "ab") as f:
+        f.write(b"\0")
+    images = tmp_path / "images"
+    images.mkdir()
+    nib.save(nib.Nifti1Image(np.ones((16, 16), np.float32), np.eye(4)), images / "a.nii.gz")
+    proc = _infer(copy, site, images, tmp_path / "out", check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert f"{copy / 'models' / 'model.pt'}: SHA-256" in text and "does not match" in text
+    assert not (tmp_path / "out" / "a_restored.nii.gz").exists()
