@@ -51,4 +51,6 @@ def test_shipped_weights_beat_the_median_filter_on_an_unseen_phantom():
         )
 
 
-MIN_SSIM = {0: 0.0, 1: 0.0, 4: 0.0}  # filled in from the shipped model's measured values
+# shipped 0.1.0 measured SSIM 0.622 / 0.435 / 0.232 / 0.596 (median filter 0.443 / 0.168 / 0.089 / 0.355)
+# at Gaussian std 0.1, 0.5, 1.0 and Poisson p = 0.2; the floors leave about 0.07 for retraining noise
+MIN_SSIM = {0: 0.55, 1: 0.36, 3: 0.16, 4: 0.52}

@@ -1,0 +1,124 @@
+"""medrestore.deploy.app end to end (subprocess, CPU): NIfTI and DICOM series in, float32 NIfTI and a
+derived DICOM series out, equal to the bundle's own ``inference.json`` run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pydicom
+import pytest
+from pydicom.pixels import apply_modality_lut
+
+from tests.conftest import BUNDLES, run_bundle, write_dicom_series
+from tests.deploy.conftest import run_deploy
+
+FINISHED = ("dran_denoise", "dae_denoise")
+
+
+def _app(python: str, bundle: str, inputs: Path, out: Path, model: Path | None = None, check: bool = True):
+    model = model or BUNDLES / bundle / "models" / "model.ts"
+    return run_deploy(
+        python,
+        ["-m", "medrestore.deploy.app", "-i", str(inputs), "-o", str(out), "-m", str(model)],
+        cwd=out.parent,
+        check=check,
+    )
+
+
+def _bundle_inference(bundle: str, dataset: Path, out: Path) -> None:
+    root = BUNDLES / bundle
+    run_bundle(
+        [
+            "monai.bundle",
+            "run",
+            "--config_file",
+            str(root / "configs" / "inference.json"),
+            "--bundle_root",
+            str(root),
+            "--dataset_dir",
+            str(dataset),
+            "--output_dir",
+            str(out),
+        ],
+        cwd=out.parent,
+    )
+
+
+@pytest.mark.parametrize("bundle", FINISHED)
+def test_nifti_in_float32_nifti_out_equal_to_the_bundle(deploy_python, bundle, tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    y, x = np.mgrid[:100, :90]
+    arr = (400 + 300 * np.sin(x / 9.0) * np.cos(y / 13.0)).astype(np.float32)
+    arr += np.random.default_rng(0).normal(0, 40, arr.shape).astype(np.float32)
+    nib.save(nib.Nifti1Image(arr, np.diag([0.8, 0.7, 1, 1])), inputs / "a.nii.gz")
+    _app(deploy_python, bundle, inputs / "a.nii.gz", tmp_path / "app")
+    _bundle_inference(bundle, inputs, tmp_path / "bundle")
+    app, ref = nib.load(tmp_path / "app" / "a_restored.nii.gz"), nib.load(tmp_path / "bundle" / "a_restored.nii.gz")
+    assert app.get_data_dtype() == np.float32 and app.shape == (100, 90)
+    assert np.allclose(app.affine, ref.affine)
+    # model.ts (app) vs model.pt (bundle): same weights, float32 rounding only
+    np.testing.assert_allclose(app.get_fdata(), ref.get_fdata(), atol=1e-4 * np.ptp(arr))
+    assert np.ptp(app.get_fdata()) > 100  # in the input's units, not a uint8 or [0, 1] image
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory) -> Path:
+    """Three CT slices with different content (+200 HU per slice), one series."""
+    folder = write_dicom_series(tmp_path_factory.mktemp("dicom") / "ct_series", num_slices=3)
+    for i, path in enumerate(sorted(folder.glob("*.dcm"))):
+        ds = pydicom.dcmread(path)
+        ds.PixelData = (ds.pixel_array.astype(np.int32) + 200 * i).astype(ds.pixel_array.dtype).tobytes()
+        ds.save_as(path)
+    return folder
+
+
+def test_dicom_series_in_derived_series_out(deploy_python, series, tmp_path):
+    before = {p.name: p.read_bytes() for p in series.iterdir()}
+    _app(deploy_python, "dae_denoise", series, tmp_path / "app")
+    assert {p.name: p.read_bytes() for p in series.iterdir()} == before, "the input series was modified"
+    dataset = tmp_path / "ds"
+    dataset.mkdir()
+    shutil.copytree(series, dataset / "ct_series")
+    _bundle_inference("dae_denoise", dataset, tmp_path / "bundle")
+    app = nib.load(tmp_path / "app" / "ct_series_restored.nii.gz").get_fdata()
+    np.testing.assert_allclose(app, nib.load(tmp_path / "bundle" / "ct_series_restored.nii.gz").get_fdata(), atol=0.05)
+
+    sources = sorted(series.glob("*.dcm"), key=lambda p: float(pydicom.dcmread(p).ImagePositionPatient[2]))
+    written = sorted((tmp_path / "app" / "ct_series_restored_dicom").glob("*.dcm"))
+    assert len(written) == 3
+    uids = set()
+    for k, (out_path, src_path) in enumerate(zip(written, sources)):
+        out, src = pydicom.dcmread(out_path), pydicom.dcmread(src_path)
+        assert out.StudyInstanceUID == src.StudyInstanceUID and out.PatientID == src.PatientID
+        assert out.SeriesInstanceUID != src.SeriesInstanceUID and out.SOPInstanceUID != src.SOPInstanceUID
+        assert list(out.ImageType[:2]) == ["DERIVED", "SECONDARY"]
+        assert out.SeriesDescription.startswith("restored by dae_denoise 0.1.0")
+        assert out.ImagePositionPatient == src.ImagePositionPatient
+        hu = apply_modality_lut(out.pixel_array, out)
+        np.testing.assert_allclose(hu, app[:, :, k].T, atol=0.5 * float(out.RescaleSlope) + 1e-3)  # integer storage
+        uids.add(out.SeriesInstanceUID)
+    assert len(uids) == 1
+    # slice order kept: each restored slice follows its source's +200 HU step
+    means = [apply_modality_lut(pydicom.dcmread(p).pixel_array, pydicom.dcmread(p)).mean() for p in written]
+    assert means[0] < means[1] < means[2]
+
+
+def test_tampered_model_ts_is_refused(deploy_python, tmp_path):
+    bundle = tmp_path / "dae_denoise"
+    (bundle / "models").mkdir(parents=True)
+    shutil.copy(BUNDLES / "dae_denoise" / "large_files.yml", bundle / "large_files.yml")
+    data = bytearray((BUNDLES / "dae_denoise" / "models" / "model.ts").read_bytes())
+    (bundle / "models" / "model.ts").write_bytes(bytes(data) + b"\0")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    nib.save(nib.Nifti1Image(np.ones((16, 16), np.float32), np.eye(4)), inputs / "a.nii.gz")
+    proc = _app(
+        deploy_python, "dae_denoise", inputs, tmp_path / "out", model=bundle / "models" / "model.ts", check=False
+    )
+    assert proc.returncode != 0
+    assert "model.ts: SHA-256" in proc.stdout + proc.stderr
+    assert not (tmp_path / "out" / "a_restored.nii.gz").exists()
