@@ -90,6 +90,29 @@ def write_dicom_series(folder: Path, num_slices: int = 3) -> Path:
     return folder
 
 
+def environment_python(env_dir: str, variable: str, requirements: str) -> str:
+    """Python of an optional environment (``<repo>/<env_dir>``, or ``$variable``) that holds a heavy
+    integration (MONAI Deploy, MONAI Label); skips with the install command when it is missing
+    (CI creates both)."""
+    path = Path(os.environ.get(variable, REPO / env_dir / "bin" / "python"))
+    if not path.is_file():
+        pytest.skip(f"{path} not found: create it as the README says ({requirements}; CI does), or set {variable}")
+    return str(path)
+
+
+def run_python(
+    python: str, args: list[str], cwd, check: bool = True, timeout: int = 300
+) -> subprocess.CompletedProcess:
+    """Run ``python args`` in ``cwd`` without this environment's PYTHONPATH/VIRTUAL_ENV."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    proc = subprocess.run([python, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+        )
+    return proc
+
+
 def load_json(path) -> dict:
     with open(path) as f:
         return json.load(f)

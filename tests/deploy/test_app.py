@@ -13,7 +13,7 @@ import pytest
 from pydicom.pixels import apply_modality_lut
 
 from tests.conftest import BUNDLES, run_bundle, write_dicom_series
-from tests.deploy.conftest import run_deploy
+from tests.conftest import run_python as run_deploy
 
 FINISHED = ("dran_denoise", "dae_denoise")
 

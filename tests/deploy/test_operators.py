@@ -3,7 +3,7 @@ the Deploy environment so that an SDK release that fixes the cast is noticed her
 
 from __future__ import annotations
 
-from tests.deploy.conftest import run_deploy
+from tests.conftest import run_python as run_deploy
 
 SCRIPT = """
 import types

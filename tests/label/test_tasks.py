@@ -1,0 +1,74 @@
+"""RestorationInferTask (MONAI Label) called on small images in the Label environment: the restored
+float32 image with the input's geometry, equal to the bundle's own inference, no label fields."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import nibabel as nib
+import numpy as np
+import pytest
+
+from tests.conftest import BUNDLES, run_bundle, run_python
+
+CALL = """
+import json, sys
+from medrestore.label.tasks import RestorationInferTask
+task = RestorationInferTask(sys.argv[1])
+assert task.is_valid()
+result_file, result = task({"image": sys.argv[2], "device": "cpu"})
+print("RESULT", json.dumps({"file": result_file, "keys": sorted(result), "type": str(task.type)}))
+"""
+
+
+def _call(python: str, bundle, image, cwd, check: bool = True):
+    proc = run_python(python, ["-c", CALL, str(bundle), str(image)], cwd=cwd, check=check)
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
+    return proc, (json.loads(line[7:]) if line else None)
+
+
+@pytest.mark.parametrize(
+    "bundle, shape", [("dran_denoise", (70, 52)), ("dae_denoise", (70, 52)), ("dae_denoise", (40, 36, 3))]
+)
+def test_task_returns_the_restored_float_image(label_python, bundle, shape, tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    arr = (np.random.default_rng(1).random(shape) * 300 + 100).astype(np.float32)
+    affine = np.diag([0.9, 0.8, 2.5, 1.0])
+    nib.save(nib.Nifti1Image(arr, affine), inputs / "a.nii.gz")
+    _, result = _call(label_python, BUNDLES / bundle, inputs / "a.nii.gz", tmp_path)
+    assert result["type"] == "restoration"
+    assert not {"label_names", "centroids"} & set(result["keys"])
+    restored = nib.load(result["file"])
+    assert restored.shape == shape and restored.get_data_dtype() == np.float32  # channel squeezed, float kept
+    np.testing.assert_allclose(restored.affine, affine, atol=1e-6)
+    root = BUNDLES / bundle
+    run_bundle(
+        [
+            "monai.bundle",
+            "run",
+            "--config_file",
+            str(root / "configs" / "inference.json"),
+            "--bundle_root",
+            str(root),
+            "--dataset_dir",
+            str(inputs),
+            "--output_dir",
+            str(tmp_path / "ref"),
+        ],
+        cwd=tmp_path,
+    )
+    reference = nib.load(tmp_path / "ref" / "a_restored.nii.gz").get_fdata()
+    np.testing.assert_allclose(restored.get_fdata(), reference, atol=1e-4 * np.ptp(arr))  # model.ts vs model.pt
+
+
+def test_tampered_model_ts_is_refused(label_python, tmp_path):
+    bundle = tmp_path / "dae_denoise"
+    shutil.copytree(BUNDLES / "dae_denoise", bundle, ignore=shutil.ignore_patterns("eval"))
+    with open(bundle / "models" / "model.ts", "ab") as f:
+        f.write(b"\0")
+    nib.save(nib.Nifti1Image(np.ones((16, 16), np.float32), np.eye(4)), tmp_path / "a.nii.gz")
+    proc, result = _call(label_python, bundle, tmp_path / "a.nii.gz", tmp_path, check=False)
+    assert proc.returncode != 0 and result is None
+    assert "model.ts: SHA-256" in proc.stderr
