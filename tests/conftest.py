@@ -42,6 +42,49 @@ def run_bundle(
     return proc
 
 
+def bundle_inference(
+    bundle: str | Path,
+    dataset: Path,
+    out: Path,
+    extra: list[str] | None = None,
+    env: dict | None = None,
+    check: bool = True,
+):
+    """``monai.bundle run`` of a bundle's inference.json (a name under ``bundles/``, or a bundle
+    folder) with its own weights on ``dataset``, writing to ``out``."""
+    root = bundle if isinstance(bundle, Path) else BUNDLES / bundle
+    args = [
+        "monai.bundle",
+        "run",
+        "--config_file",
+        str(root / "configs" / "inference.json"),
+        "--bundle_root",
+        str(root),
+    ]
+    args += ["--dataset_dir", str(dataset), "--output_dir", str(out), *(extra or [])]
+    return run_bundle(args, cwd=out.parent, env=env, check=check)
+
+
+def save_nifti(path: Path, array, affine=None) -> Path:
+    """Write ``array`` as NIfTI (identity affine unless given); creates the folder."""
+    import nibabel as nib
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nib.save(nib.Nifti1Image(np.asarray(array), np.eye(4) if affine is None else affine), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def colin27() -> str:
+    """Colin27's templates folder (mricron-data); skips with the install command when missing (CI installs it)."""
+    from medrestore.data.sources import find_colin27
+
+    try:
+        return find_colin27()
+    except FileNotFoundError as err:
+        pytest.skip(str(err))
+
+
 @pytest.fixture(scope="session")
 def schema_path() -> str:
     if not SCHEMA.is_file():

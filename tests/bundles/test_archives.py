@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from medrestore.packaging import build_archive, verify_bundle
-from tests.conftest import BUNDLES, run_bundle
+from tests.conftest import BUNDLES, bundle_inference, save_nifti
 
 FINISHED = ("dran_denoise", "dae_denoise")
 
@@ -68,23 +68,7 @@ def test_archive_layout_and_load_bundle_config(unzipped):
 
 
 def _infer(root: Path, site: str, images: Path, out: Path, check: bool = True):
-    return run_bundle(
-        [
-            "monai.bundle",
-            "run",
-            "--config_file",
-            str(root / "configs" / "inference.json"),
-            "--bundle_root",
-            str(root),
-            "--dataset_dir",
-            str(images),
-            "--output_dir",
-            str(out),
-        ],
-        cwd=out.parent,
-        env={"PYTHONPATH": site},
-        check=check,
-    )
+    return bundle_inference(root, images, out, env={"PYTHONPATH": site}, check=check)
 
 
 def test_unzipped_archive_runs_inference_with_its_own_wheel(unzipped, tmp_path):
@@ -98,11 +82,7 @@ def test_unzipped_archive_runs_inference_with_its_own_wheel(unzipped, tmp_path):
     )
     assert where.stdout.strip().startswith(site)  # the wheel shadows the repository's package
     images = tmp_path / "images"
-    images.mkdir()
-    nib.save(
-        nib.Nifti1Image((np.random.default_rng(0).random((72, 68)) * 100).astype(np.float32), np.eye(4)),
-        images / "a.nii.gz",
-    )
+    save_nifti(images / "a.nii.gz", (np.random.default_rng(0).random((72, 68)) * 100).astype(np.float32))
     _infer(root, site, images, tmp_path / "out")
     restored = nib.load(tmp_path / "out" / "a_restored.nii.gz")
     assert restored.shape == (72, 68) and restored.get_data_dtype() == np.float32
@@ -115,8 +95,7 @@ def test_tampered_weights_in_an_archive_fail_clearly(unzipped, tmp_path):
     with open(copy / "models" / "model.pt", "ab") as f:
         f.write(b"\0")
     images = tmp_path / "images"
-    images.mkdir()
-    nib.save(nib.Nifti1Image(np.ones((16, 16), np.float32), np.eye(4)), images / "a.nii.gz")
+    save_nifti(images / "a.nii.gz", np.ones((16, 16), np.float32))
     proc = _infer(copy, site, images, tmp_path / "out", check=False)
     text = proc.stdout + proc.stderr
     assert proc.returncode != 0

@@ -11,21 +11,15 @@ from scipy.ndimage import median_filter
 from medrestore.data import shepp_logan
 from medrestore.evaluation import psnr_ssim
 from medrestore.noise import AddScaledNoised
+from medrestore.packaging import load_bundle_network
 from tests.bundles.denoising_suite import run_torchscript_without_shared_package
 from tests.bundles.test_dae_denoise import DAE_SPEC
 
-MODEL_PT = DAE_SPEC.bundle / "models" / "model.pt"
 MODEL_TS = DAE_SPEC.bundle / "models" / "model.ts"
 
 
 def _network():
-    from monai.bundle import ConfigParser
-
-    parser = ConfigParser()
-    parser.read_config(DAE_SPEC.infer)
-    net = parser.get_parsed_content("network_def")
-    net.load_state_dict(torch.load(MODEL_PT, map_location="cpu"))  # strict: same architecture as the config
-    return net.eval()
+    return load_bundle_network(str(DAE_SPEC.bundle))  # strict: same architecture as the config
 
 
 def test_model_ts_matches_model_pt_without_shared_package(tmp_path):

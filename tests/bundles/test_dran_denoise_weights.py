@@ -8,23 +8,15 @@ import torch
 
 from medrestore.data import shepp_logan
 from medrestore.evaluation import psnr_ssim
+from medrestore.packaging import load_bundle_network
 from tests.bundles.denoising_suite import run_torchscript_without_shared_package
 from tests.bundles.test_dran_denoise import DRAN_SPEC
 
-BUNDLE, CONFIGS = DRAN_SPEC.bundle, DRAN_SPEC.configs
-
-MODEL_PT = BUNDLE / "models" / "model.pt"
-MODEL_TS = BUNDLE / "models" / "model.ts"
+MODEL_TS = DRAN_SPEC.bundle / "models" / "model.ts"
 
 
 def _network():
-    from monai.bundle import ConfigParser
-
-    parser = ConfigParser()
-    parser.read_config(str(CONFIGS / "inference.json"))
-    net = parser.get_parsed_content("network_def")
-    net.load_state_dict(torch.load(MODEL_PT, map_location="cpu"))  # strict: same architecture as the config
-    return net.eval()
+    return load_bundle_network(str(DRAN_SPEC.bundle))  # strict: same architecture as the config
 
 
 def test_model_ts_matches_model_pt_without_shared_package(tmp_path):

@@ -6,15 +6,10 @@ import numpy as np
 import pytest
 
 from medrestore.data import build_denoising_data, random_ellipse_phantom, shepp_logan
-from medrestore.data.sources import find_colin27
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    try:
-        find_colin27()
-    except FileNotFoundError as err:
-        pytest.skip(str(err))
+def built(tmp_path_factory, colin27):
     out = tmp_path_factory.mktemp("denoising")
     return out, json.loads(Path(build_denoising_data(str(out), num_phantoms=2)).read_text())
 

@@ -7,15 +7,10 @@ import pytest
 
 from medrestore.data import build_small_sample_data, select_items
 from medrestore.data.small_sample import resize
-from medrestore.data.sources import find_colin27
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    try:
-        find_colin27()
-    except FileNotFoundError as err:
-        pytest.skip(str(err))
+def built(tmp_path_factory, colin27):
     out = tmp_path_factory.mktemp("small_sample")
     return out, json.loads(Path(build_small_sample_data(str(out))).read_text())
 

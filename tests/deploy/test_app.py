@@ -12,15 +12,14 @@ import pydicom
 import pytest
 from pydicom.pixels import apply_modality_lut
 
-from tests.conftest import BUNDLES, run_bundle, write_dicom_series
-from tests.conftest import run_python as run_deploy
+from tests.conftest import BUNDLES, bundle_inference, run_python, save_nifti, write_dicom_series
 
 FINISHED = ("dran_denoise", "dae_denoise")
 
 
 def _app(python: str, bundle: str, inputs: Path, out: Path, model: Path | None = None, check: bool = True):
     model = model or BUNDLES / bundle / "models" / "model.ts"
-    return run_deploy(
+    return run_python(
         python,
         ["-m", "medrestore.deploy.app", "-i", str(inputs), "-o", str(out), "-m", str(model)],
         cwd=out.parent,
@@ -28,35 +27,15 @@ def _app(python: str, bundle: str, inputs: Path, out: Path, model: Path | None =
     )
 
 
-def _bundle_inference(bundle: str, dataset: Path, out: Path) -> None:
-    root = BUNDLES / bundle
-    run_bundle(
-        [
-            "monai.bundle",
-            "run",
-            "--config_file",
-            str(root / "configs" / "inference.json"),
-            "--bundle_root",
-            str(root),
-            "--dataset_dir",
-            str(dataset),
-            "--output_dir",
-            str(out),
-        ],
-        cwd=out.parent,
-    )
-
-
 @pytest.mark.parametrize("bundle", FINISHED)
 def test_nifti_in_float32_nifti_out_equal_to_the_bundle(deploy_python, bundle, tmp_path):
     inputs = tmp_path / "in"
-    inputs.mkdir()
     y, x = np.mgrid[:100, :90]
     arr = (400 + 300 * np.sin(x / 9.0) * np.cos(y / 13.0)).astype(np.float32)
     arr += np.random.default_rng(0).normal(0, 40, arr.shape).astype(np.float32)
-    nib.save(nib.Nifti1Image(arr, np.diag([0.8, 0.7, 1, 1])), inputs / "a.nii.gz")
+    save_nifti(inputs / "a.nii.gz", arr, np.diag([0.8, 0.7, 1, 1]))
     _app(deploy_python, bundle, inputs / "a.nii.gz", tmp_path / "app")
-    _bundle_inference(bundle, inputs, tmp_path / "bundle")
+    bundle_inference(bundle, inputs, tmp_path / "bundle")
     app, ref = nib.load(tmp_path / "app" / "a_restored.nii.gz"), nib.load(tmp_path / "bundle" / "a_restored.nii.gz")
     assert app.get_data_dtype() == np.float32 and app.shape == (100, 90)
     assert np.allclose(app.affine, ref.affine)
@@ -83,7 +62,7 @@ def test_dicom_series_in_derived_series_out(deploy_python, series, tmp_path):
     dataset = tmp_path / "ds"
     dataset.mkdir()
     shutil.copytree(series, dataset / "ct_series")
-    _bundle_inference("dae_denoise", dataset, tmp_path / "bundle")
+    bundle_inference("dae_denoise", dataset, tmp_path / "bundle")
     app = nib.load(tmp_path / "app" / "ct_series_restored.nii.gz").get_fdata()
     np.testing.assert_allclose(app, nib.load(tmp_path / "bundle" / "ct_series_restored.nii.gz").get_fdata(), atol=0.05)
 
@@ -114,8 +93,7 @@ def test_tampered_model_ts_is_refused(deploy_python, tmp_path):
     data = bytearray((BUNDLES / "dae_denoise" / "models" / "model.ts").read_bytes())
     (bundle / "models" / "model.ts").write_bytes(bytes(data) + b"\0")
     inputs = tmp_path / "in"
-    inputs.mkdir()
-    nib.save(nib.Nifti1Image(np.ones((16, 16), np.float32), np.eye(4)), inputs / "a.nii.gz")
+    save_nifti(inputs / "a.nii.gz", np.ones((16, 16), np.float32))
     proc = _app(
         deploy_python, "dae_denoise", inputs, tmp_path / "out", model=bundle / "models" / "model.ts", check=False
     )

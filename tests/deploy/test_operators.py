@@ -3,7 +3,7 @@ the Deploy environment so that an SDK release that fixes the cast is noticed her
 
 from __future__ import annotations
 
-from tests.conftest import run_python as run_deploy
+from tests.conftest import run_python
 
 SCRIPT = """
 import types
@@ -31,7 +31,7 @@ print("ours", o.dtype, o.shape, float(np.abs(o - restored[0, 0].numpy()).max()))
 
 
 def test_stock_operator_casts_to_uint8_and_ours_keeps_float32(deploy_python, tmp_path):
-    out = run_deploy(deploy_python, ["-c", SCRIPT], cwd=tmp_path).stdout
+    out = run_python(deploy_python, ["-c", SCRIPT], cwd=tmp_path).stdout
     stock = next(line for line in out.splitlines() if line.startswith("stock")).split()
     ours = next(line for line in out.splitlines() if line.startswith("ours")).split()
     # SDK 4.0.0: uint8 cast, every value in [0, 1) becomes 0; if this fails, the SDK changed its cast

@@ -10,7 +10,7 @@ import nibabel as nib
 import numpy as np
 import pytest
 
-from tests.conftest import BUNDLES, run_bundle, run_python
+from tests.conftest import BUNDLES, bundle_inference, run_python, save_nifti
 
 CALL = """
 import json, sys
@@ -33,32 +33,16 @@ def _call(python: str, bundle, image, cwd, check: bool = True):
 )
 def test_task_returns_the_restored_float_image(label_python, bundle, shape, tmp_path):
     inputs = tmp_path / "in"
-    inputs.mkdir()
     arr = (np.random.default_rng(1).random(shape) * 300 + 100).astype(np.float32)
     affine = np.diag([0.9, 0.8, 2.5, 1.0])
-    nib.save(nib.Nifti1Image(arr, affine), inputs / "a.nii.gz")
+    save_nifti(inputs / "a.nii.gz", arr, affine)
     _, result = _call(label_python, BUNDLES / bundle, inputs / "a.nii.gz", tmp_path)
     assert result["type"] == "restoration"
     assert not {"label_names", "centroids"} & set(result["keys"])
     restored = nib.load(result["file"])
     assert restored.shape == shape and restored.get_data_dtype() == np.float32  # channel squeezed, float kept
     np.testing.assert_allclose(restored.affine, affine, atol=1e-6)
-    root = BUNDLES / bundle
-    run_bundle(
-        [
-            "monai.bundle",
-            "run",
-            "--config_file",
-            str(root / "configs" / "inference.json"),
-            "--bundle_root",
-            str(root),
-            "--dataset_dir",
-            str(inputs),
-            "--output_dir",
-            str(tmp_path / "ref"),
-        ],
-        cwd=tmp_path,
-    )
+    bundle_inference(bundle, inputs, tmp_path / "ref")
     reference = nib.load(tmp_path / "ref" / "a_restored.nii.gz").get_fdata()
     np.testing.assert_allclose(restored.get_fdata(), reference, atol=1e-4 * np.ptp(arr))  # model.ts vs model.pt
 
@@ -68,7 +52,21 @@ def test_tampered_model_ts_is_refused(label_python, tmp_path):
     shutil.copytree(BUNDLES / "dae_denoise", bundle, ignore=shutil.ignore_patterns("eval"))
     with open(bundle / "models" / "model.ts", "ab") as f:
         f.write(b"\0")
-    nib.save(nib.Nifti1Image(np.ones((16, 16), np.float32), np.eye(4)), tmp_path / "a.nii.gz")
+    save_nifti(tmp_path / "a.nii.gz", np.ones((16, 16), np.float32))
     proc, result = _call(label_python, bundle, tmp_path / "a.nii.gz", tmp_path, check=False)
     assert proc.returncode != 0 and result is None
     assert "model.ts: SHA-256" in proc.stderr
+
+
+def test_server_app_needs_pydicom_seg_which_our_pydicom_pin_excludes(label_python, tmp_path):
+    """Known limitation, asserted so that a change is noticed: MONAILabelApp imports pydicom-seg,
+    which requires pydicom < 3; with our pydicom 3.0.2 the app (medrestore.label.app) cannot load.
+    If this starts to pass the import, test the app itself and update requirements-label.txt."""
+    proc = run_python(label_python, ["-c", "import medrestore.label.app"], cwd=tmp_path, check=False)
+    assert proc.returncode != 0 and "No module named 'pydicom_seg'" in proc.stderr
+    pins = run_python(
+        label_python,
+        ["-c", "import pydicom, numpy, torch; print(pydicom.__version__, numpy.__version__, torch.__version__)"],
+        cwd=tmp_path,
+    )
+    assert pins.stdout.split() == ["3.0.2", "2.4.6", "2.13.0+cpu"]  # --no-deps kept our pins

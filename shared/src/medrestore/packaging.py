@@ -28,6 +28,7 @@ __all__ = [
     "WeightsIntegrityError",
     "build_archive",
     "file_sha256",
+    "load_bundle_network",
     "main",
     "record_hashes",
     "record_trained_weights",
@@ -136,6 +137,21 @@ def verify_bundle(bundle_root: str) -> list[str]:
         checked.append(entry["path"])
     print(f"{bundle_root}: {', '.join(checked)} match {HASHES_FILE}")
     return checked
+
+
+def load_bundle_network(bundle_root: str, ckpt_path: str | None = None):
+    """The ``network_def`` of a bundle's ``inference.json`` with ``ckpt_path`` (default: its
+    ``models/model.pt``, SHA-256 checked) loaded strictly, in eval mode, on the CPU."""
+    import torch
+    from monai.bundle import ConfigParser
+
+    parser = ConfigParser()
+    parser.read_config(os.path.join(bundle_root, "configs", "inference.json"))
+    net = parser.get_parsed_content("network_def")
+    ckpt_path = ckpt_path or os.path.join(bundle_root, "models", "model.pt")
+    verify_file(ckpt_path, os.path.join(bundle_root, HASHES_FILE))
+    net.load_state_dict(torch.load(ckpt_path, map_location="cpu"))
+    return net.eval()
 
 
 def _shared_wheel(dest: str) -> str:

@@ -38,6 +38,7 @@ from medrestore.data.small_sample import build_small_sample_data, select_items
 from medrestore.evaluation import psnr_ssim, summarize
 from medrestore.inferers import SliceOrImageInferer
 from medrestore.noise import GONDARA_NOISE_GRID, AddScaledNoised, noise_setting_name
+from medrestore.packaging import load_bundle_network
 from medrestore.visualize import comparison_grid, save_png
 
 BUNDLES = os.path.join(REPO, "bundles")
@@ -63,17 +64,6 @@ def noisy_version(item: dict, index: int) -> np.ndarray:
         }
     )
     return out["image"][0].numpy().astype(np.float64)
-
-
-def load_network(bundle: str, ckpt_path: str | None = None) -> nn.Module:
-    """A bundle's ``network_def`` (inference.json) with ``ckpt_path`` (default: its ``models/model.pt``)."""
-    from monai.bundle import ConfigParser
-
-    parser = ConfigParser()
-    parser.read_config(os.path.join(bundle, "configs", "inference.json"))
-    net = parser.get_parsed_content("network_def")
-    net.load_state_dict(torch.load(ckpt_path or os.path.join(bundle, "models", "model.pt"), map_location="cpu"))
-    return net.eval()
 
 
 def bundle_inferer(bundle: str) -> SliceOrImageInferer:
@@ -224,9 +214,9 @@ def run(
             curve_ckpts[n] = train_variant(work_dir, data_dir, f"curve_{n}", None, n, iterations or CURVE_ITERATIONS)
     inferer, dran_bundle = bundle_inferer(BUNDLE), os.path.join(BUNDLES, "dran_denoise")
     nets = {
-        "DAE MR-only": (load_network(BUNDLE, ckpts["DAE MR-only"]), inferer),
-        "DAE mix": (load_network(BUNDLE), inferer),
-        "DRAN": (load_network(dran_bundle), bundle_inferer(dran_bundle)),
+        "DAE MR-only": (load_bundle_network(BUNDLE, ckpts["DAE MR-only"]), inferer),
+        "DAE mix": (load_bundle_network(BUNDLE), inferer),
+        "DRAN": (load_bundle_network(dran_bundle), bundle_inferer(dran_bundle)),
     }
     tuned = tune_nlm(validation)
     print("NL-means h factors tuned on validation:", tuned, flush=True)
@@ -269,7 +259,7 @@ def run(
     curve = {}
     if learning_curve:
         for n, ckpt in sorted(curve_ckpts.items()):
-            fn = methods({"DAE": (load_network(BUNDLE, ckpt), inferer)}, tuned)["DAE"]
+            fn = methods({"DAE": (load_bundle_network(BUNDLE, ckpt), inferer)}, tuned)["DAE"]
             ssim = [
                 psnr_ssim(np.clip(fn(noisy_version(it, i), i), 0, 1), it["clean"])[1]
                 for i in range(len(GONDARA_NOISE_GRID))
@@ -377,23 +367,17 @@ def write_markdown(path: str, r: dict, names: list[str]) -> None:
         "(mix − MR-only SSIM: "
         + ", ".join(f"{s}: {v:+.3f}" for s, v in t["mix_minus_mr_only_ssim_on_mr"].items())
         + ").",
-        "",
-        "## SSIM, all test images",
-        "",
-        "| setting | " + " | ".join(names) + " |",
-        "|---|" + "---|" * len(names),
     ]
-    for s, res in r["scores"].items():
-        lines.append(f"| {s} | " + " | ".join(fmt(res[n], "ssim") if n in res else "—" for n in names) + " |")
-    lines += [
-        "",
-        "## PSNR (dB), all test images",
-        "",
-        "| setting | " + " | ".join(names) + " |",
-        "|---|" + "---|" * len(names),
-    ]
-    for s, res in r["scores"].items():
-        lines.append(f"| {s} | " + " | ".join(fmt(res[n], "psnr") if n in res else "—" for n in names) + " |")
+    for metric, title in (("ssim", "SSIM"), ("psnr", "PSNR (dB)")):
+        lines += [
+            "",
+            f"## {title}, all test images",
+            "",
+            "| setting | " + " | ".join(names) + " |",
+            "|---|" + "---|" * len(names),
+        ]
+        for s, res in r["scores"].items():
+            lines.append(f"| {s} | " + " | ".join(fmt(res[n], metric) if n in res else "—" for n in names) + " |")
     lines += [
         "",
         "## SSIM per modality",

@@ -26,6 +26,7 @@ from medrestore.cli.demo import REPO
 from medrestore.data.datalist import load_windowed_split
 from medrestore.evaluation import psnr_ssim, summarize
 from medrestore.layers import DynamicConv2d
+from medrestore.packaging import load_bundle_network
 from medrestore.visualize import center_crop, comparison_grid, save_png
 
 SIGMAS = (0.05, 0.10, 0.15)
@@ -40,13 +41,7 @@ def noisy_version(item: dict, sigma: float) -> np.ndarray:
 
 
 def load_dran(ckpt_path: str | None = None) -> nn.Module:
-    from monai.bundle import ConfigParser
-
-    parser = ConfigParser()
-    parser.read_config(os.path.join(BUNDLE, "configs", "inference.json"))
-    net = parser.get_parsed_content("network_def")
-    net.load_state_dict(torch.load(ckpt_path or os.path.join(BUNDLE, "models", "model.pt"), map_location="cpu"))
-    return net.eval()
+    return load_bundle_network(BUNDLE, ckpt_path)
 
 
 def methods(net: nn.Module, tuned: dict) -> dict:
