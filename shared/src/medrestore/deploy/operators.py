@@ -102,7 +102,7 @@ class RestoredImageWriterOperator(Operator):
         self, fragment: Fragment, *args, output_dir: str, bundle_name: str, bundle_version: str, **kwargs
     ) -> None:
         self.output_dir = output_dir
-        self.series_description = describe(bundle_name, bundle_version)
+        self.bundle_name, self.bundle_version = bundle_name, bundle_version
         super().__init__(fragment, *args, **kwargs)
 
     def setup(self, spec: OperatorSpec) -> None:
@@ -127,9 +127,5 @@ class RestoredImageWriterOperator(Operator):
         if is_dicom(source):
             name = Path(source).name.removesuffix(".dcm")
             original = getattr(read_series(source)[0], "SeriesDescription", None)
-            write_derived_series(
-                array,
-                source,
-                os.path.join(self.output_dir, f"{name}_restored_dicom"),
-                f"{self.series_description} ({original})" if original else self.series_description,
-            )
+            description = describe(self.bundle_name, self.bundle_version, original)
+            write_derived_series(array, source, os.path.join(self.output_dir, f"{name}_restored_dicom"), description)

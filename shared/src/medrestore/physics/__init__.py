@@ -3,17 +3,20 @@
 from .coils import birdcage_maps, calibration_maps
 from .ct import fbp, radon
 from .fft import channels_to_complex, complex_to_channels, fft2c, ifft2c
+from .masks import cartesian_mask, poisson_disc_mask
 from .mri import MultiCoilMRI, normalize_coil_maps
 
 __all__ = [
     "MultiCoilMRI",
     "birdcage_maps",
     "calibration_maps",
+    "cartesian_mask",
     "channels_to_complex",
     "complex_to_channels",
     "fbp",
     "fft2c",
     "ifft2c",
     "normalize_coil_maps",
+    "poisson_disc_mask",
     "radon",
 ]
