@@ -2,5 +2,6 @@
 
 from .dae import ConvDenoisingAutoencoder
 from .dran import DRAB, DRAN
+from .modl import MoDL, ResidualDenoiser
 
-__all__ = ["DRAB", "DRAN", "ConvDenoisingAutoencoder"]
+__all__ = ["DRAB", "DRAN", "ConvDenoisingAutoencoder", "MoDL", "ResidualDenoiser"]

@@ -1,0 +1,79 @@
+"""MoDL: model-based deep learning for MRI reconstruction (Aggarwal, Mani, Jacob, IEEE TMI 2019)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from medrestore.layers.data_consistency import DataConsistency
+from medrestore.physics.fft import channels_to_complex, complex_to_channels
+from medrestore.physics.mri import MultiCoilMRI
+
+__all__ = ["MoDL", "ResidualDenoiser"]
+
+
+class ResidualDenoiser(nn.Module):
+    """The MoDL regulariser ``D(x) = x - N(x)``: ``N`` is ``layers`` 3x3 convolutions (``features``
+    channels, ReLU, optional BatchNorm as published) ending in 2 channels, the estimated noise and
+    aliasing. Shapes: ``(B, 2, H, W)`` (real, imaginary) -> same."""
+
+    def __init__(self, features: int = 64, layers: int = 5, batch_norm: bool = False) -> None:
+        super().__init__()
+        modules: list[nn.Module] = []
+        channels = 2
+        for _ in range(layers - 1):
+            modules += [nn.Conv2d(channels, features, 3, padding=1, bias=not batch_norm)]
+            modules += [nn.BatchNorm2d(features)] if batch_norm else []
+            modules += [nn.ReLU(inplace=True)]
+            channels = features
+        modules.append(nn.Conv2d(channels, 2, 3, padding=1))
+        self.noise = nn.Sequential(*modules)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x - self.noise(x)
+
+
+class MoDL(nn.Module):
+    """``K`` unrolled iterations ``x_{k+1} = DC(D(x_k))`` with one denoiser ``D`` and one data-consistency
+    weight ``lambda`` shared across iterations; ``x_0`` is the zero-filled image ``A^H y``.
+
+    Args:
+        iterations: ``K`` (1 for the first training stage, then more, initialised from it).
+        features, layers, batch_norm: the denoiser (published: 64 features, 5 layers, BatchNorm).
+        lam, cg_iterations: :class:`medrestore.layers.DataConsistency`.
+
+    Forward:
+        ``image`` ``(B, 2, H, W)``: zero-filled coil-combined image (real, imaginary channels);
+        ``kspace`` ``(B, C, H, W, 2)``: masked k-space (centred orthonormal FFT, real/imag last);
+        ``mask`` ``(B, 1, H, W)`` or ``(B, H, W)``: 1 where sampled;
+        ``coil_maps`` ``(B, C, H, W, 2)`` or None (single coil).
+        Returns the reconstruction ``(B, 2, H, W)``.
+    """
+
+    def __init__(
+        self,
+        iterations: int = 5,
+        features: int = 64,
+        layers: int = 5,
+        batch_norm: bool = False,
+        lam: float = 0.05,
+        cg_iterations: int = 10,
+    ) -> None:
+        super().__init__()
+        if iterations < 1:
+            raise ValueError(f"iterations must be >= 1, got {iterations}.")
+        self.iterations = iterations
+        self.denoiser = ResidualDenoiser(features, layers, batch_norm)
+        self.dc = DataConsistency(lam=lam, max_iter=cg_iterations)
+
+    def forward(
+        self, image: torch.Tensor, kspace: torch.Tensor, mask: torch.Tensor, coil_maps: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        y = torch.view_as_complex(kspace.contiguous())
+        maps = None if coil_maps is None else torch.view_as_complex(coil_maps.contiguous())
+        physics = MultiCoilMRI(mask if mask.ndim == 4 else mask[:, None], maps)
+        x = channels_to_complex(image)
+        for _ in range(self.iterations):
+            z = channels_to_complex(self.denoiser(complex_to_channels(x)))
+            x = self.dc(z, y, physics)
+        return complex_to_channels(x)

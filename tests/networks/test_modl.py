@@ -1,0 +1,63 @@
+import numpy as np
+import pytest
+import torch
+
+from medrestore.data import shepp_logan
+from medrestore.data.kspace import simulate_multicoil_kspace
+from medrestore.networks.modl import MoDL, ResidualDenoiser
+from medrestore.physics import MultiCoilMRI, complex_to_channels, poisson_disc_mask
+
+
+def _batch(num_coils=4, seed=0):
+    mask = poisson_disc_mask((32, 32), 3, calibration=8, seed=seed)
+    sim = simulate_multicoil_kspace(shepp_logan((32, 32)), mask, num_coils=num_coils, noise_std=0.0, seed=seed)
+    maps = None if num_coils == 1 else sim["coil_maps"][None]
+    zero_filled = MultiCoilMRI(mask[None, None], maps).A_adjoint(sim["kspace"][None])
+    return {
+        "image": complex_to_channels(zero_filled),
+        "kspace": torch.view_as_real(sim["kspace"][None]),
+        "mask": mask[None, None],
+        "coil_maps": None if maps is None else torch.view_as_real(maps),
+    }, sim["target"]
+
+
+@pytest.mark.parametrize("num_coils", [1, 4])
+def test_shapes_and_gradients(num_coils):
+    torch.manual_seed(0)
+    net = MoDL(iterations=2, features=8, layers=3)
+    inputs, target = _batch(num_coils)
+    out = net(**inputs)
+    assert out.shape == (1, 2, 32, 32)
+    loss = (out - complex_to_channels(target[None])).pow(2).mean()
+    loss.backward()
+    assert net.dc.raw_lam.grad is not None and net.denoiser.noise[0].weight.grad.abs().sum() > 0
+
+
+def test_iterations_share_one_denoiser_and_lambda():
+    a, b = MoDL(iterations=1, features=8, layers=3), MoDL(iterations=4, features=8, layers=3)
+    assert sum(p.numel() for p in a.parameters()) == sum(p.numel() for p in b.parameters())
+    b.load_state_dict(a.state_dict())  # K > 1 starts from the K = 1 weights
+
+
+def test_data_consistency_with_tiny_lambda_keeps_sampled_kspace():
+    """With lambda -> 0 the output agrees with the measured k-space where it was sampled."""
+    torch.manual_seed(0)
+    net = MoDL(iterations=1, features=8, layers=3, lam=1e-4, cg_iterations=30)
+    inputs, _ = _batch(num_coils=1)
+    with torch.no_grad():
+        out = net(**inputs)
+    x = torch.complex(out[:, 0], out[:, 1])
+    k = MultiCoilMRI(inputs["mask"]).A(x)
+    measured = torch.view_as_complex(inputs["kspace"])
+    assert ((k - measured).abs().max() / measured.abs().max()).item() < 1e-3
+
+
+def test_residual_denoiser_with_zero_last_layer_is_identity():
+    d = ResidualDenoiser(features=8, layers=3)
+    torch.nn.init.zeros_(d.noise[-1].weight)
+    torch.nn.init.zeros_(d.noise[-1].bias)
+    x = torch.randn(2, 2, 16, 16)
+    torch.testing.assert_close(d(x), x)
+    with pytest.raises(ValueError, match="iterations"):
+        MoDL(iterations=0)
+    assert np.isfinite(d(x).detach().numpy()).all()
