@@ -36,6 +36,7 @@ class BundleSpec:
     tracked_params: tuple[str, ...]  # MLflow parameters the trainer logs
     experiment_name: str  # metadata "name" (the default MLflow experiment)
     verify_shape_args: tuple[str, ...]  # verify_net_in_out values of the metadata's spatial_shape symbols
+    image_shape: tuple[int, int]  # an (H, W) the network accepts, for the TorchScript checks
 
     @property
     def bundle(self) -> Path:
@@ -345,6 +346,16 @@ def test_ckpt_export_loads_without_shared_package(spec, trained, tmp_path):
     net = spec.tiny_network()
     net.load_state_dict(torch.load(trained / "models" / "model.pt", map_location="cpu"))
     torch.testing.assert_close(net.eval()(io["x"]), io["y"], rtol=1e-4, atol=1e-5)
+
+
+def test_shipped_model_ts_matches_model_pt_without_shared_package(spec, tmp_path):
+    from medrestore.packaging import load_bundle_network
+
+    io = run_torchscript_without_shared_package(
+        spec.bundle / "models" / "model.ts", tmp_path / "io.pt", spec.image_shape
+    )
+    with torch.inference_mode():
+        torch.testing.assert_close(load_bundle_network(str(spec.bundle))(io["x"]), io["y"], rtol=1e-4, atol=1e-5)
 
 
 def test_seeded_runs_give_identical_weights(spec, tiny_dataset, tmp_path):

@@ -22,6 +22,7 @@ DAE_SPEC = BundleSpec(
     key_metric="val_ssim",
     tracked_params=("features", "padding_mode", "noise_settings", "num_training_images", "train_modalities"),
     verify_shape_args=("--n", "16"),
+    image_shape=(64, 96),
     experiment_name="Convolutional denoising autoencoder (small-sample, CT, MR, X-ray)",
 )
 

@@ -17,6 +17,7 @@ DRAN_SPEC = BundleSpec(
     key_metric="val_psnr",
     tracked_params=("channels", "num_blocks", "layers_per_block", "num_kernels", "noise_sigma", "patch_size"),
     verify_shape_args=("--any", "19"),
+    image_shape=(37, 53),
     experiment_name="DRAN denoising (CT, MR, X-ray)",
 )
 

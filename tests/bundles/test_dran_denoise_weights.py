@@ -1,5 +1,4 @@
-"""The shipped dran_denoise weights: they load, the TorchScript export matches them without the
-shared package, and they actually denoise an image that was never in the training data."""
+"""The shipped dran_denoise weights: they load, they actually denoise an image that was never in the training data."""
 
 from __future__ import annotations
 
@@ -9,20 +8,11 @@ import torch
 from medrestore.data import shepp_logan
 from medrestore.evaluation import psnr_ssim
 from medrestore.packaging import load_bundle_network
-from tests.bundles.denoising_suite import run_torchscript_without_shared_package
 from tests.bundles.test_dran_denoise import DRAN_SPEC
-
-MODEL_TS = DRAN_SPEC.bundle / "models" / "model.ts"
 
 
 def _network():
     return load_bundle_network(str(DRAN_SPEC.bundle))  # strict: same architecture as the config
-
-
-def test_model_ts_matches_model_pt_without_shared_package(tmp_path):
-    io = run_torchscript_without_shared_package(MODEL_TS, tmp_path / "io.pt", shape=(37, 53))
-    with torch.inference_mode():
-        torch.testing.assert_close(_network()(io["x"]), io["y"], rtol=1e-4, atol=1e-5)
 
 
 def test_shipped_weights_denoise_an_unseen_phantom():
