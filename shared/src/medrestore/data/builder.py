@@ -34,7 +34,7 @@ from medrestore.data import sources
 from medrestore.data.phantoms import random_ellipse_phantom
 from medrestore.io import atomic_path
 
-__all__ = ["build_denoising_data", "install_mricron", "main", "write_datalist", "write_slice"]
+__all__ = ["build_denoising_data", "install_mricron", "main", "tiles", "write_datalist", "write_slice"]
 
 CT_WINDOW = (-1024.0, 2048.0)
 CT_SOFT_TISSUE_WINDOW = (-200.0, 300.0)
@@ -54,7 +54,7 @@ def write_datalist(path: str, datalist: dict) -> None:
         f.write("\n")
 
 
-def _tiles(arr: np.ndarray, size: int, rows: tuple[int, int], min_std: float):
+def tiles(arr: np.ndarray, size: int, rows: tuple[int, int], min_std: float):
     """Non-overlapping ``size`` x ``size`` tiles whose top edge lies in ``rows``; skips flat tiles."""
     out = []
     for r in range(rows[0], min(rows[1], arr.shape[0] - size + 1), size):
@@ -124,14 +124,14 @@ def build_denoising_data(output_dir: str = "data/denoising", num_phantoms: int =
 
     cr = sources.load_dicom_testfile("RG1_UNCR.dcm", "XR")
     min_std = 0.02 * (cr.array.max() - cr.array.min())
-    for (r, c), tile in _tiles(cr.array, 256, (0, 1280), min_std):
+    for (r, c), tile in tiles(cr.array, 256, (0, 1280), min_std):
         add("training", f"rg1_r{r:04d}_c{c:04d}", "XR", tile, cr.spacing)
     half = _half(cr.array[:1280])
-    for (r, c), tile in _tiles(half, 256, (0, half.shape[0]), min_std):
+    for (r, c), tile in tiles(half, 256, (0, half.shape[0]), min_std):
         add("training", f"rg1_half_r{r:04d}_c{c:04d}", "XR", tile, tuple(2 * s for s in cr.spacing))
-    for (r, c), tile in _tiles(cr.array, 256, (1280, 1536), min_std)[::2]:
+    for (r, c), tile in tiles(cr.array, 256, (1280, 1536), min_std)[::2]:
         add("validation", f"rg1_r{r:04d}_c{c:04d}", "XR", tile, cr.spacing)
-    for (r, c), tile in _tiles(cr.array, 256, (1536, cr.array.shape[0]), min_std):
+    for (r, c), tile in tiles(cr.array, 256, (1536, cr.array.shape[0]), min_std):
         add("test", f"rg1_r{r:04d}_c{c:04d}", "XR", tile, cr.spacing)
 
     for i in range(num_phantoms):

@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 
 from medrestore.data import sources
-from medrestore.data.builder import CT_SOFT_TISSUE_WINDOW, CT_WINDOW, write_datalist, write_slice
+from medrestore.data.builder import CT_SOFT_TISSUE_WINDOW, CT_WINDOW, tiles, write_datalist, write_slice
 from medrestore.data.phantoms import random_ellipse_phantom
 from medrestore.transforms.intensity import window_bounds
 
@@ -55,15 +55,9 @@ def resize(arr: np.ndarray, size: int = IMAGE_SIZE) -> np.ndarray:
 
 
 def _tiles(arr: np.ndarray, tile: int, rows: tuple[int, int], min_std: float) -> list[tuple[str, np.ndarray]]:
-    """Non-overlapping ``tile``-pixel squares with their top edge in ``rows``, resized to 64 and named
-    ``t<tile>_r<row>_c<col>``; flat ones (std below ``min_std``) skipped."""
-    out = []
-    for r in range(rows[0], min(rows[1], arr.shape[0] - tile + 1), tile):
-        for c in range(0, arr.shape[1] - tile + 1, tile):
-            t = arr[r : r + tile, c : c + tile]
-            if t.std() >= min_std:
-                out.append((f"t{tile}_r{r:04d}_c{c:04d}", resize(t)))
-    return out
+    """The denoising builder's non-overlapping tiles (:func:`medrestore.data.builder.tiles`), resized
+    to 64 and named ``t<tile>_r<row>_c<col>``."""
+    return [(f"t{tile}_r{r:04d}_c{c:04d}", resize(t)) for (r, c), t in tiles(arr, tile, rows, min_std)]
 
 
 def _spread(items: list, count: int) -> list:

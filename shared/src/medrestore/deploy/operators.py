@@ -37,7 +37,7 @@ def list_inputs(path: str) -> list[str]:
         return [path]
     if not os.path.isdir(path):
         raise FileNotFoundError(f"input {path} does not exist; pass -i <image file or folder>.")
-    if any(n.lower().endswith(".dcm") for n in os.listdir(path)):
+    if is_dicom(path):  # the folder itself is one series
         return [path]
     items = find_images(path)
     if not items:
