@@ -60,7 +60,7 @@ def _with_raw(dc, raw, z, y, op):
     lam = torch.nn.functional.softplus(raw)
     from medrestore.solvers import conjugate_gradient
 
-    return conjugate_gradient(lambda x: op.A_adjoint_A(x) + lam * x, op.A_adjoint(y) + lam * z, max_iter=40, tol=1e-30)
+    return conjugate_gradient(op, lam, op.A_adjoint(y) + lam * z, max_iter=40, tol=1e-30)
 
 
 def test_bad_lambda():

@@ -1,31 +1,56 @@
 import torch
 
+from medrestore.physics import MultiCoilMRI, normalize_coil_maps
 from medrestore.solvers import conjugate_gradient
 
 
-def _spd_batch(b, n, cond=50.0):
-    q, _ = torch.linalg.qr(torch.randn(b, n, n, dtype=torch.complex128))
-    eig = torch.linspace(1.0, cond, n, dtype=torch.float64).to(torch.complex128)
-    return q @ torch.diag_embed(eig) @ q.conj().transpose(-1, -2)
+def _operator(b=3, coils=3, h=6, w=5, seed=0):
+    torch.manual_seed(seed)
+    mask = (torch.rand(1, 1, h, w) > 0.5).double()
+    return MultiCoilMRI(mask, normalize_coil_maps(torch.randn(b, coils, h, w, dtype=torch.complex128)))
+
+
+def _dense(op, i, lam):
+    h, w = op.mask.shape[-2:]
+    eye = torch.eye(h * w, dtype=torch.complex128)
+    single = MultiCoilMRI(op.mask, op.coil_maps[i : i + 1])
+    cols = [single.A_adjoint_A(eye[j].view(1, h, w)).flatten() for j in range(h * w)]
+    return torch.stack(cols, dim=1) + lam * eye
 
 
 def test_matches_direct_solve_per_sample():
-    torch.manual_seed(0)
-    mats = _spd_batch(3, 12)
-    b = torch.randn(3, 12, dtype=torch.complex128)
-    x = conjugate_gradient(lambda v: (mats @ v.unsqueeze(-1)).squeeze(-1), b, max_iter=50, tol=1e-24)
-    torch.testing.assert_close(x, torch.linalg.solve(mats, b))
+    op = _operator()
+    b = torch.randn(3, 6, 5, dtype=torch.complex128)
+    lam = torch.tensor(0.2, dtype=torch.float64)
+    x = conjugate_gradient(op, lam, b, max_iter=200, tol=1e-26)
+    for i in range(3):
+        torch.testing.assert_close(x[i].flatten(), torch.linalg.solve(_dense(op, i, 0.2), b[i].flatten()))
 
 
 def test_converged_sample_stops_while_others_continue():
-    torch.manual_seed(1)
-    mats = torch.stack([torch.eye(8, dtype=torch.complex128), _spd_batch(1, 8, 200.0)[0]])
-    b = torch.randn(2, 8, dtype=torch.complex128)
-    x = conjugate_gradient(lambda v: (mats @ v.unsqueeze(-1)).squeeze(-1), b, max_iter=30, tol=1e-24)
-    torch.testing.assert_close(x[0], b[0])  # identity: exact after one step, then frozen
-    torch.testing.assert_close(x[1], torch.linalg.solve(mats[1], b[1]))
+    op = _operator(b=2)
+    b = torch.randn(2, 6, 5, dtype=torch.complex128)
+    b[0] = 0  # converged before the first step: must stay exactly zero
+    x = conjugate_gradient(op, torch.tensor(0.1, dtype=torch.float64), b, max_iter=200, tol=1e-26)
+    assert x[0].abs().max() == 0
+    torch.testing.assert_close(x[1].flatten(), torch.linalg.solve(_dense(op, 1, 0.1), b[1].flatten()))
 
 
-def test_zero_right_hand_side_is_safe():
-    x = conjugate_gradient(lambda v: 2 * v, torch.zeros(2, 5))
-    assert torch.isfinite(x).all() and x.abs().max() == 0
+def test_warm_start_and_zero_right_hand_side_are_safe():
+    op = _operator(b=2)
+    x = conjugate_gradient(op, torch.tensor(1.0, dtype=torch.float64), torch.zeros(2, 6, 5, dtype=torch.complex128))
+    assert torch.isfinite(x.real).all() and x.abs().max() == 0
+    b = torch.randn(2, 6, 5, dtype=torch.complex128)
+    lam = torch.tensor(0.5, dtype=torch.float64)
+    exact = conjugate_gradient(op, lam, b, max_iter=200, tol=1e-26)
+    torch.testing.assert_close(conjugate_gradient(op, lam, b, x0=exact, max_iter=3, tol=1e-26), exact)
+
+
+def test_scriptable():
+    op = _operator(b=1)
+    b = torch.randn(1, 6, 5, dtype=torch.complex128)
+    lam = torch.tensor(0.3, dtype=torch.float64)
+    scripted = torch.jit.script(conjugate_gradient)
+    torch.testing.assert_close(
+        scripted(op, lam, b, None, 50, 1e-20, 1e-30), conjugate_gradient(op, lam, b, max_iter=50, tol=1e-20)
+    )

@@ -108,19 +108,20 @@ def verify_file(path: str, hashes_file: str | None) -> bool:
     return False
 
 
-def record_trained_weights(ckpt_dir: str, bundle_root: str) -> bool:
-    """After ``train.json`` wrote ``<ckpt_dir>/model.pt``: when that is the bundle's own
-    ``models/model.pt`` and the bundle has a ``large_files.yml``, update its record (a deliberate
+def record_trained_weights(ckpt_dir: str, bundle_root: str, filename: str = "model.pt") -> bool:
+    """After ``train.json`` wrote ``<ckpt_dir>/<filename>``: when that is the bundle's own
+    ``models/<filename>`` and the bundle has a ``large_files.yml``, update its record (a deliberate
     retraining is not tampering; other records, e.g. ``model.ts``, are kept). Returns whether the
     record was updated."""
     hashes_file = os.path.join(bundle_root, HASHES_FILE)
-    trained = os.path.join(ckpt_dir, "model.pt")
+    trained = os.path.join(ckpt_dir, filename)
+    rel = f"models/{filename}"
     if not (os.path.isfile(hashes_file) and os.path.isfile(trained)):
         return False
-    if os.path.realpath(trained) != os.path.realpath(os.path.join(bundle_root, "models", "model.pt")):
+    if os.path.realpath(trained) != os.path.realpath(os.path.join(bundle_root, rel)):
         return False
-    entries = [e for e in _read(hashes_file) if os.path.normpath(e["path"]) != os.path.normpath("models/model.pt")]
-    _write(hashes_file, [_entry(bundle_root, "models/model.pt"), *entries])
+    entries = [e for e in _read(hashes_file) if os.path.normpath(e["path"]) != os.path.normpath(rel)]
+    _write(hashes_file, [_entry(bundle_root, rel), *entries])
     print(f"recorded the SHA-256 of {trained} in {hashes_file}")
     return True
 

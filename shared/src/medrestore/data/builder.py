@@ -4,6 +4,7 @@ Command line (``fire``)::
 
     medrestore-data denoising --output_dir data/denoising
     medrestore-data small_sample --output_dir data/small_sample   # see medrestore.data.small_sample
+    medrestore-data mri --output_dir data/mri                     # see medrestore.data.mri
 
 The split is fixed and patient-level where the sources allow it:
 
@@ -167,9 +168,12 @@ def install_mricron(dest: str = ".cache/mricron") -> str:
 def main() -> None:
     import fire
 
+    from medrestore.data.mri import build_mri_data
     from medrestore.data.small_sample import build_small_sample_data
 
-    fire.Fire({"denoising": build_denoising_data, "small_sample": build_small_sample_data, "mricron": install_mricron})
+    fire.Fire(
+        {"denoising": build_denoising_data, "small_sample": build_small_sample_data, "mri": build_mri_data, "mricron": install_mricron}
+    )
 
 
 if __name__ == "__main__":

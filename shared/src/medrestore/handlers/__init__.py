@@ -4,11 +4,13 @@ from .checkpoint import CheckpointLoader
 from .comparison import ComparisonPNGSaver
 from .resume import ResumableCheckpoint, latest_checkpoint
 from .temperature import TemperatureAnnealingHandler
+from .time_budget import TimeBudget
 
 __all__ = [
     "CheckpointLoader",
     "ComparisonPNGSaver",
     "ResumableCheckpoint",
     "TemperatureAnnealingHandler",
+    "TimeBudget",
     "latest_checkpoint",
 ]

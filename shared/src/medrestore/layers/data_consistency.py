@@ -46,9 +46,9 @@ class DataConsistency(nn.Module):
         return F.softplus(self.raw_lam)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor, physics: MultiCoilMRI) -> torch.Tensor:
-        lam = self.lam
+        lam = F.softplus(self.raw_lam)
         if physics.single_coil:
             mask = physics.mask.expand_as(y)[:, 0]
             return ifft2c((mask * y[:, 0] + lam * fft2c(z)) / (mask + lam))
         rhs = physics.A_adjoint(y) + lam * z
-        return conjugate_gradient(lambda x: physics.A_adjoint_A(x) + lam * x, rhs, max_iter=self.max_iter, tol=self.tol)
+        return conjugate_gradient(physics, lam, rhs, max_iter=self.max_iter, tol=self.tol)

@@ -3,5 +3,6 @@
 from .dae import ConvDenoisingAutoencoder
 from .dran import DRAB, DRAN
 from .modl import MoDL, ResidualDenoiser
+from .varnet import VarNet
 
-__all__ = ["DRAB", "DRAN", "ConvDenoisingAutoencoder", "MoDL", "ResidualDenoiser"]
+__all__ = ["DRAB", "DRAN", "ConvDenoisingAutoencoder", "MoDL", "ResidualDenoiser", "VarNet"]

@@ -32,5 +32,5 @@ def complex_to_channels(x: torch.Tensor) -> torch.Tensor:
 def channels_to_complex(x: torch.Tensor) -> torch.Tensor:
     """``(B, 2, H, W)`` real -> ``(B, H, W)`` complex."""
     if x.shape[1] != 2:
-        raise ValueError(f"expected 2 channels (real, imaginary), got shape {tuple(x.shape)}.")
+        raise ValueError(f"expected 2 channels (real, imaginary), got shape {x.shape}.")
     return torch.complex(x[:, 0], x[:, 1])

@@ -1,4 +1,8 @@
-"""Cartesian MRI forward model ``A = M F S`` (sampling mask, centred orthonormal FFT, coil sensitivities)."""
+"""Cartesian MRI forward model ``A = M F S`` (sampling mask, centred orthonormal FFT, coil sensitivities).
+
+:class:`MultiCoilMRI` is a TorchScript class, so that networks holding it (MoDL) export with
+``torch.jit.script`` and run in MONAI Deploy without this package.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ def normalize_coil_maps(maps: torch.Tensor, threshold: float = 1e-6) -> torch.Te
     return maps * scale
 
 
+@torch.jit.script
 class MultiCoilMRI:
     """``A x = M * fft2c(S * x)`` and its adjoint ``A^H y = sum_c conj(S_c) * ifft2c(M * y_c)``.
 
@@ -32,20 +37,19 @@ class MultiCoilMRI:
     def __init__(self, mask: torch.Tensor, coil_maps: torch.Tensor | None = None) -> None:
         self.mask = mask
         self.coil_maps = coil_maps
-
-    @property
-    def single_coil(self) -> bool:
-        return self.coil_maps is None
+        self.single_coil = coil_maps is None
 
     def A(self, x: torch.Tensor) -> torch.Tensor:
-        coils = x.unsqueeze(1) if self.coil_maps is None else self.coil_maps * x.unsqueeze(1)
+        maps = self.coil_maps
+        coils = x.unsqueeze(1) if maps is None else maps * x.unsqueeze(1)
         return self.mask * fft2c(coils)
 
     def A_adjoint(self, y: torch.Tensor) -> torch.Tensor:
         coils = ifft2c(self.mask * y)
-        if self.coil_maps is None:
+        maps = self.coil_maps
+        if maps is None:
             return coils[:, 0]
-        return (self.coil_maps.conj() * coils).sum(dim=1)
+        return (maps.conj() * coils).sum(dim=1)
 
     def A_adjoint_A(self, x: torch.Tensor) -> torch.Tensor:
         return self.A_adjoint(self.A(x))

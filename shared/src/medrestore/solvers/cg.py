@@ -1,10 +1,10 @@
-"""Batched conjugate gradient for Hermitian positive-definite systems."""
+"""Batched conjugate gradient for the regularised normal equations of an MRI forward model."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
+
+from medrestore.physics.mri import MultiCoilMRI
 
 __all__ = ["conjugate_gradient"]
 
@@ -15,31 +15,32 @@ def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def conjugate_gradient(
-    op: Callable[[torch.Tensor], torch.Tensor],
+    physics: MultiCoilMRI,
+    lam: torch.Tensor,
     b: torch.Tensor,
     x0: torch.Tensor | None = None,
     max_iter: int = 10,
     tol: float = 1e-10,
     eps: float = 1e-30,
 ) -> torch.Tensor:
-    """Solve ``op(x) = b`` for every sample of a batch ``(B, ...)`` (real or complex).
+    """Solve ``(A^H A + lam I) x = b`` for every sample of a complex batch ``(B, H, W)``.
 
-    ``op`` must be Hermitian positive definite (e.g. ``A^H A + lambda I`` with ``lambda > 0``).
-    Inner products use the real part (exact for Hermitian operators), denominators are guarded
-    by ``eps``, and each sample stops updating once its squared residual falls below ``tol``
-    (others continue), so one easy sample never ends the solve for a hard one. Differentiable by
-    autograd through the iterations.
+    ``lam >= 0`` (a scalar tensor; ``lam = 0`` gives CG-SENSE). Inner products use the real part (exact
+    for this Hermitian operator), denominators are guarded by ``eps``, and each sample stops updating
+    once its squared residual falls below ``tol`` (others continue), so one easy sample never ends the
+    solve for a hard one. Differentiable by autograd through the iterations (MoDL trains through it);
+    TorchScript-compatible.
     """
     x = torch.zeros_like(b) if x0 is None else x0.clone()
-    r = b - op(x) if x0 is not None else b.clone()
+    r = b.clone() if x0 is None else b - (physics.A_adjoint_A(x) + lam * x)
     p = r.clone()
     rs_old = _dot(r, r)
-    shape = (-1,) + (1,) * (b.ndim - 1)
+    shape = [-1] + [1] * (b.dim() - 1)
     for _ in range(max_iter):
         active = rs_old > tol
         if not bool(active.any()):
             break
-        ap = op(p)
+        ap = physics.A_adjoint_A(p) + lam * p
         alpha = torch.where(active, rs_old / (_dot(p, ap) + eps), torch.zeros_like(rs_old)).view(shape)
         x = x + alpha * p
         r = r - alpha * ap

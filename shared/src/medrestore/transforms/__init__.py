@@ -1,15 +1,21 @@
 """MONAI dictionary transforms shared by the bundles (degradations live in ``medrestore.noise``)."""
 
 from .intensity import WindowIntensityd, window_bounds
+from .kspace import LoadKSpaced, ReconInputsd, ReconMagnituded, SimulateKSpaced, sampling_mask
 from .sampling import ForegroundWeightd
 from .validation import ImageInputError, LoadImageCheckedd, ValidateImaged, source_name
 
 __all__ = [
     "ForegroundWeightd",
     "ImageInputError",
+    "LoadKSpaced",
+    "ReconInputsd",
+    "ReconMagnituded",
+    "SimulateKSpaced",
     "LoadImageCheckedd",
     "ValidateImaged",
     "WindowIntensityd",
     "source_name",
+    "sampling_mask",
     "window_bounds",
 ]

@@ -1,0 +1,117 @@
+"""Sample data for MRI reconstruction: magnitude slices of the allowed MR sources, and k-space files.
+
+Command line::
+
+    medrestore-data mri --output_dir data/mri
+
+Writes ``size`` x ``size`` float32 NIfTI magnitude slices on ``[0, 1]`` (each divided by its 99.5th
+percentile and clipped; slices coarser than 1.5 mm are upsampled 2x first, then zero-padded or
+centre-cropped) and a datalist whose validation and test items carry a fixed ``seed`` (phase,
+noise and mask of :class:`medrestore.transforms.SimulateKSpaced`). The split follows the
+denoising data (:mod:`medrestore.data.builder`): Colin27 axial z < 118 and coronal slices plus dipy
+and nibabel volumes train; Colin27 z = 118-124 validate; Colin27 z >= 126 and dipy's
+``t1_coronal_slice`` (another subject) test.
+
+``kspace/`` holds the test split as fastMRI-style HDF5 files (the sample input of ``inference.json``):
+8-coil k-space undersampled 4x with a 2D Poisson-disc mask, with datasets ``kspace`` ``(1, C, H, W)``,
+``mask``, ``coil_maps`` and ``target`` (the complex reference), all simulated with the item's seed.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from medrestore.data import sources
+from medrestore.data.builder import write_datalist, write_slice
+from medrestore.io import atomic_path
+
+__all__ = ["SAMPLE_MASK", "build_mri_data", "fit_slice", "write_kspace_h5"]
+
+SAMPLE_MASK = ("poisson", 4.0)
+
+
+def fit_slice(arr: np.ndarray, spacing, size: int) -> np.ndarray:
+    """Normalise a magnitude slice to ``[0, 1]`` (99.5th percentile), upsample 2x when coarser than
+    1.5 mm, and zero-pad / centre-crop to ``size`` x ``size``."""
+    img = torch.as_tensor(np.asarray(arr, dtype=np.float32))
+    if min(spacing) > 1.5:
+        img = F.interpolate(img[None, None], scale_factor=2, mode="bilinear", align_corners=False)[0, 0]
+    img = (img / max(float(torch.quantile(img.flatten(), 0.995)), 1e-12)).clamp(0, 1)
+    out = torch.zeros(size, size)
+    h, w = img.shape
+    sh, sw = max(0, (h - size) // 2), max(0, (w - size) // 2)
+    crop = img[sh : sh + size, sw : sw + size]
+    th, tw = (size - crop.shape[0]) // 2, (size - crop.shape[1]) // 2
+    out[th : th + crop.shape[0], tw : tw + crop.shape[1]] = crop
+    return out.numpy()
+
+
+def write_kspace_h5(path: str, kspace: np.ndarray, mask: np.ndarray, coil_maps=None, target=None) -> None:
+    """Write one slice as a fastMRI-style HDF5 file (``kspace`` ``(1, C, H, W)`` complex64 and the optional
+    datasets), atomically."""
+    import h5py
+
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        f.create_dataset("kspace", data=np.asarray(kspace, dtype=np.complex64)[None])
+        f.create_dataset("mask", data=np.asarray(mask, dtype=np.float32))
+        if coil_maps is not None:
+            f.create_dataset("coil_maps", data=np.asarray(coil_maps, dtype=np.complex64)[None])
+        if target is not None:
+            f.create_dataset("target", data=np.asarray(target)[None])
+        f.attrs["acquisition"] = "simulated"
+
+
+def build_mri_data(output_dir: str = "data/mri", size: int = 192, templates_dir: str | None = None) -> str:
+    """Write the MRI sample data under ``output_dir`` (see the module docstring); returns the datalist path."""
+    from medrestore.transforms.kspace import SimulateKSpaced
+
+    split: dict[str, list[dict]] = {"training": [], "validation": [], "test": []}
+    seeds = iter(range(5000, 100000))
+
+    def add(part: str, name: str, arr: np.ndarray, spacing) -> None:
+        rel = os.path.join(part, f"mr_{name}.nii.gz")
+        write_slice(os.path.join(output_dir, rel), fit_slice(arr, spacing, size))
+        item = {"image": rel}
+        if part != "training":
+            item["seed"] = next(seeds)
+        split[part].append(item)
+
+    colin = sources.load_colin27(templates_dir).array
+    for z in range(30, 118, 2):
+        add("training", f"colin27_ax{z:03d}", colin[:, :, z], (1, 1))
+    for y in range(40, 190, 10):
+        add("training", f"colin27_cor{y:03d}", colin[:, y, :118], (1, 1))
+    for z in range(118, 125, 2):
+        add("validation", f"colin27_ax{z:03d}", colin[:, :, z], (1, 1))
+    for z in range(126, 175, 4):
+        add("test", f"colin27_ax{z:03d}", colin[:, :, z], (1, 1))
+    for name in ("S0_10", "aniso_vox"):
+        vol = sources.load_dipy(name)
+        for z in range(vol.array.shape[2]):
+            if vol.array[:, :, z].max() > 0:
+                add("training", f"{name.lower()}_z{z:02d}", vol.array[:, :, z], vol.spacing[:2])
+    epi = sources.load_nibabel_example4d()
+    for z in range(2, epi.array.shape[2] - 2, 2):
+        add("training", f"example4d_z{z:02d}", epi.array[:, :, z], epi.spacing[:2])
+    t1 = sources.load_dipy("t1_coronal_slice")
+    add("test", "dipy_t1_coronal", t1.array, t1.spacing)
+
+    simulate = SimulateKSpaced(keys="image", masks=[SAMPLE_MASK])
+    import nibabel as nib
+
+    for item in split["test"]:
+        magnitude = np.asarray(nib.load(os.path.join(output_dir, item["image"])).dataobj)[None]
+        sim = simulate({"image": magnitude, "seed": item["seed"]})
+        name = os.path.basename(item["image"]).replace(".nii.gz", ".h5")
+        item["kspace"] = os.path.join("kspace", name)
+        write_kspace_h5(
+            os.path.join(output_dir, item["kspace"]), sim["kspace"].numpy(), sim["mask"].numpy(), sim["coil_maps"].numpy(), sim["target"].numpy()
+        )
+    path = os.path.join(output_dir, "datalist.json")
+    write_datalist(path, split)
+    print(f"wrote {path} ({', '.join(f'{k}: {len(v)}' for k, v in split.items())}) and {len(split['test'])} k-space files")
+    return path

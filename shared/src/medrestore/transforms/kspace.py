@@ -1,0 +1,198 @@
+"""MONAI dictionary transforms from k-space (read or simulated) to the reconstruction networks' inputs.
+
+Pipeline: :class:`LoadKSpaced` (users' files) or :class:`SimulateKSpaced` (magnitude images) give
+complex ``kspace`` ``(C, H, W)``, ``mask`` ``(H, W)``, ``coil_maps`` ``(C, H, W)`` and, when known, a
+reference ``target`` ``(H, W)``; :class:`ReconInputsd` turns them into real tensors with a
+normalised intensity scale. After the network, :class:`ReconMagnituded` undoes the scale and keeps
+the magnitude.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Hashable, Mapping, Sequence
+
+import numpy as np
+import torch
+from monai.data import MetaTensor
+from monai.transforms import MapTransform, Randomizable
+
+from medrestore.data.kspace import simulate_multicoil_kspace
+from medrestore.data.kspace_io import read_kspace
+from medrestore.physics.coils import calibration_maps
+from medrestore.physics.fft import complex_to_channels
+from medrestore.physics.masks import cartesian_mask, poisson_disc_mask
+from medrestore.physics.mri import MultiCoilMRI
+
+__all__ = ["LoadKSpaced", "ReconInputsd", "ReconMagnituded", "SimulateKSpaced", "sampling_mask"]
+
+
+@functools.lru_cache(maxsize=512)
+def sampling_mask(kind: str, shape: tuple[int, int], acceleration: float, seed: int) -> torch.Tensor:
+    """A seeded ``(H, W)`` mask: ``kind`` ``"poisson"`` (2D variable-density Poisson disc, 24^2 calibration)
+    or ``"random"``/``"equispaced"`` (1D Cartesian, 8 % central lines). Cached: masks are reused
+    across epochs."""
+    if kind == "poisson":
+        return poisson_disc_mask(shape, acceleration, calibration=24, seed=seed)
+    return cartesian_mask(shape, acceleration, kind=kind, seed=seed)
+
+
+class SimulateKSpaced(Randomizable, MapTransform):
+    """Multi-coil k-space simulated from a magnitude image ``(1, H, W)`` on ``[0, 1]``
+    (:func:`medrestore.data.kspace.simulate_multicoil_kspace`).
+
+    Args:
+        keys: the magnitude image key.
+        masks: ``[kind, acceleration]`` pairs (see :func:`sampling_mask`), one drawn per item.
+        num_coils: simulated birdcage coils.
+        noise_std: complex k-space noise std (image-domain std per coil, same units as the image).
+        seed_key: datalist field with a fixed seed (validation and test: identical in every run);
+            items without it draw a seed from the transform's random state (training).
+        mask_pool: training items use one of ``mask_pool`` masks per setting, so masks are computed
+            once and cached.
+    """
+
+    def __init__(
+        self,
+        keys: str = "image",
+        masks: Sequence[Sequence] = (("poisson", 4.0),),
+        num_coils: int = 8,
+        noise_std: float = 0.005,
+        seed_key: str = "seed",
+        mask_pool: int = 32,
+    ) -> None:
+        MapTransform.__init__(self, keys)
+        self.masks = [(str(kind), float(acc)) for kind, acc in masks]
+        self.num_coils, self.noise_std, self.seed_key, self.mask_pool = num_coils, noise_std, seed_key, mask_pool
+        self._seed = 0
+
+    def randomize(self, data=None) -> None:
+        self._seed = int(self.R.randint(0, 2**31 - 1))
+
+    def __call__(self, data: Mapping) -> dict:
+        d = dict(data)
+        fixed = d.get(self.seed_key)
+        if fixed is None:
+            self.randomize()
+        seed = int(fixed) if fixed is not None else self._seed
+        kind, acc = self.masks[seed % len(self.masks)]
+        for key in self.key_iterator(d):
+            magnitude = torch.as_tensor(np.asarray(d[key]), dtype=torch.float32)[0]
+            mask_seed = seed if fixed is not None else seed % self.mask_pool
+            mask = sampling_mask(kind, tuple(magnitude.shape), acc, mask_seed)
+            sim = simulate_multicoil_kspace(magnitude, mask, self.num_coils, self.noise_std, seed=seed)
+            d.update(sim)
+            d["sampling"] = f"{kind} {acc:g}x"
+            meta = getattr(d[key], "meta", None) or {}
+            d["source"] = str(meta.get("filename_or_obj", d.get("source", "simulated")))
+        return d
+
+
+class LoadKSpaced(MapTransform):
+    """Read the k-space file named by ``d["kspace"]`` (slice ``d["slice"]`` of a multi-slice file) with
+    :func:`medrestore.data.kspace_io.read_kspace`. Coil maps missing from the file are estimated from
+    the calibration centre (:func:`medrestore.physics.coils.calibration_maps`, ``calibration`` lines);
+    one coil gets ``S = 1``."""
+
+    def __init__(self, keys: str = "kspace", calibration: int = 24) -> None:
+        super().__init__(keys)
+        self.calibration = calibration
+
+    def __call__(self, data: Mapping) -> dict:
+        d = dict(data)
+        for key in self.key_iterator(d):
+            path = str(d[key])
+            arrays = read_kspace(path, d.get("slice"))
+            kspace = torch.from_numpy(arrays["kspace"])
+            d[key] = kspace
+            d["mask"] = torch.from_numpy(arrays["mask"])
+            if "coil_maps" in arrays:
+                d["coil_maps"] = torch.from_numpy(arrays["coil_maps"])
+            elif kspace.shape[0] == 1:
+                d["coil_maps"] = torch.ones_like(kspace)
+            else:
+                d["coil_maps"] = calibration_maps(kspace[None], calib=self.calibration)[0]
+            if "target" in arrays:
+                d["target"] = torch.as_tensor(arrays["target"])
+            if arrays["num_slices"] > 1:  # one output per slice: name_slice003.h5 -> name_slice003_recon.nii.gz
+                root, ext = os.path.splitext(path)
+                path = f"{root}_slice{int(d.get('slice') or 0):03d}{ext}"
+            d["source"] = path
+        return d
+
+
+class ReconInputsd(MapTransform):
+    """Complex ``kspace``/``mask``/``coil_maps`` (and ``target``) -> the network's real inputs.
+
+    Writes ``image`` ``(2, H, W)``: the zero-filled coil-combined image ``A^H y`` divided by ``scale``
+    (its ``percentile`` magnitude, so intensities are ~[0, 1] whatever the scanner's units);
+    ``kspace`` ``(C, H, W, 2)`` divided by the same ``scale``; ``mask`` ``(1, H, W)``; ``coil_maps``
+    ``(C, H, W, 2)``; ``label`` ``(2, H, W)`` = ``target / scale`` when a target is known; ``scale``.
+    ``image`` is a MetaTensor whose ``filename_or_obj`` names the source (for output names).
+    """
+
+    def __init__(self, keys: str = "kspace", percentile: float = 99.5) -> None:
+        super().__init__(keys)
+        self.percentile = percentile
+
+    def __call__(self, data: Mapping) -> dict:
+        d = dict(data)
+        kspace, mask, maps = d["kspace"], d["mask"].to(torch.float32), d["coil_maps"]
+        zero_filled = MultiCoilMRI(mask[None, None], maps[None]).A_adjoint(kspace[None])[0]
+        scale = torch.quantile(zero_filled.abs().flatten().to(torch.float64), self.percentile / 100).item()
+        scale = max(scale, 1e-12)
+        meta = {  # k-space carries no patient geometry: identity affine, pixel units
+            "filename_or_obj": str(d.get("source", "kspace")),
+            "affine": torch.eye(4, dtype=torch.float64),
+            "original_affine": torch.eye(4, dtype=torch.float64),
+            "spatial_shape": list(zero_filled.shape),
+            "original_channel_dim": "no_channel",
+        }
+        d["image"] = MetaTensor(complex_to_channels(zero_filled[None])[0] / scale, meta=meta)
+        d["kspace"] = torch.view_as_real(kspace / scale).contiguous()
+        d["mask"] = mask[None]
+        d["coil_maps"] = torch.view_as_real(maps.to(torch.complex64)).contiguous()
+        if "target" in d:
+            target = torch.as_tensor(d.pop("target"))
+            target = target if target.is_complex() else target.to(torch.complex64)
+            d["label"] = complex_to_channels(target[None])[0].to(torch.float32) / scale
+        d["scale"] = torch.tensor(scale, dtype=torch.float32)
+        return d
+
+
+class ReconMagnituded(MapTransform):
+    """Two-channel complex image ``(2, H, W)`` -> magnitude ``(1, H, W)``; multiplied by ``d[scale_key]``
+    when given (back to the input's units) and divided by the maximum of ``d[reference_key]``'s
+    magnitude when given (the fastMRI convention: PSNR/SSIM with the reference's maximum as data range).
+    ``meta_key``: copy that item's metadata (source file name) to the output, for ``SaveImaged``."""
+
+    def __init__(
+        self,
+        keys: str | Sequence[str],
+        scale_key: str | None = None,
+        reference_key: Hashable | None = None,
+        meta_key: Hashable | None = None,
+    ) -> None:
+        super().__init__(keys)
+        self.scale_key, self.reference_key, self.meta_key = scale_key, reference_key, meta_key
+
+    @staticmethod
+    def _magnitude(x: torch.Tensor) -> torch.Tensor:
+        return x.pow(2).sum(dim=0, keepdim=True).sqrt() if x.shape[0] == 2 else x.abs()
+
+    def __call__(self, data: Mapping) -> dict:
+        d = dict(data)
+        peak = None
+        if self.reference_key is not None:
+            peak = self._magnitude(d[self.reference_key]).max().clamp_min(1e-12)
+        for key in self.key_iterator(d):
+            out = self._magnitude(d[key])
+            if self.scale_key is not None:
+                out = out * d[self.scale_key]
+            if peak is not None:
+                out = out / peak
+            if self.meta_key is not None:
+                out = MetaTensor(torch.as_tensor(out).as_subclass(torch.Tensor), meta=dict(d[self.meta_key].meta))
+            d[key] = out
+        return d
