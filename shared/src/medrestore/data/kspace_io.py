@@ -45,9 +45,13 @@ def _fail(path: str, cause: str) -> KSpaceInputError:
 def _num_slices(path: str) -> int:
     import h5py
 
-    with h5py.File(path, "r") as f:
+    try:
+        f = h5py.File(path, "r")
+    except Exception as err:  # noqa: BLE001 - re-raised with the file named
+        raise _fail(path, f"cannot be read ({type(err).__name__}: {str(err).strip() or 'no detail'})") from err
+    with f:
         if "kspace" not in f:
-            raise _fail(path, f"no 'kspace' dataset (found {sorted(f.keys())})")
+            raise _fail(path, f"no 'kspace' array (found {sorted(f.keys())})")
         return f["kspace"].shape[0] if f["kspace"].ndim == 4 else 1
 
 

@@ -31,10 +31,11 @@ def birdcage_maps(num_coils: int, shape: tuple[int, int], radius: float = 1.5, d
 
 def calibration_maps(kspace: torch.Tensor, calib: int = 24, threshold: float = 0.05) -> torch.Tensor:
     """Coil maps from the fully sampled centre of multi-coil k-space ``(B, C, H, W)``: the
-    ``calib x calib`` centre is inverse-transformed to low-resolution coil images, divided by
+    ``calib x calib`` centre (at most the k-space size) is inverse-transformed to low-resolution coil images, divided by
     their root-sum-of-squares and masked where that is below ``threshold`` of its maximum.
     A simple alternative to ESPIRiT; returns complex ``(B, C, H, W)`` with ``sum_c |S_c|^2 = 1`` inside."""
     b, c, h, w = kspace.shape
+    calib = min(calib, h, w)
     window = torch.zeros(h, w, dtype=kspace.real.dtype, device=kspace.device)
     top, left = h // 2 - calib // 2, w // 2 - calib // 2
     window[top : top + calib, left : left + calib] = torch.outer(

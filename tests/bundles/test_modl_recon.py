@@ -1,0 +1,530 @@
+"""modl_recon through ``python -m monai.bundle``: tiny synthetic magnitude images (k-space simulated on
+the fly) and users' k-space files of every supported format, a tiny MoDL of the shipped class."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import nibabel as nib
+import numpy as np
+import pytest
+import torch
+
+from tests.conftest import BUNDLES, load_json, run_bundle, snapshot, write_tiny_dataset
+
+BUNDLE = BUNDLES / "modl_recon"
+CONFIGS = BUNDLE / "configs"
+TRAIN = str(CONFIGS / "train.json")
+# tiny network and masks that fit 64 x 64 images (a 24^2 calibration square allows at most 7x)
+TINY = ["--features", "4", "--layers", "3", "--cg_iterations", "3", "--masks", "[['poisson', 4.0], ['random', 4.0]]"]
+SHAPE = (64, 64)
+
+
+def overlay(*names: str) -> str:
+    return "[" + ",".join(f"'{CONFIGS / n}'" for n in ("train.json", *names)) + "]"
+
+
+@pytest.fixture(scope="module")
+def magnitudes(tmp_path_factory) -> Path:
+    """Seeded phantoms as magnitude images; validation/test items carry a fixed simulation seed."""
+    root = write_tiny_dataset(tmp_path_factory.mktemp("mri"), shape=SHAPE)
+    datalist = load_json(root / "datalist.json")
+    for part in ("validation", "test"):
+        for item in datalist[part]:
+            item["seed"] = item.pop("noise_seed")
+    (root / "datalist.json").write_text(json.dumps(datalist, indent=4))
+    return root
+
+
+def train_args(dataset: Path, out: Path, epochs: int = 1, extra=(), config_file: str = TRAIN) -> list[str]:
+    return [
+        "monai.bundle",
+        "run",
+        "--config_file",
+        config_file,
+        "--bundle_root",
+        str(BUNDLE),
+        "--dataset_dir",
+        str(dataset),
+        "--output_dir",
+        str(out),
+        "--ckpt_dir",
+        str(out / "models"),
+        "--epochs",
+        str(epochs),
+        "--val_interval",
+        "1",
+        *TINY,
+        *extra,
+    ]
+
+
+def infer_args(ckpt: Path, dataset: Path, out: Path, extra=()) -> list[str]:
+    return [
+        "monai.bundle",
+        "run",
+        "--config_file",
+        str(CONFIGS / "inference.json"),
+        "--bundle_root",
+        str(BUNDLE),
+        "--ckpt_path",
+        str(ckpt),
+        "--dataset_dir",
+        str(dataset),
+        "--output_dir",
+        str(out),
+        "--iterations",
+        "2",
+        *TINY[:6],
+        *extra,
+    ]
+
+
+@pytest.fixture(scope="module")
+def trained(magnitudes, tmp_path_factory) -> Path:
+    """Stage 1 (K = 1, train.json) then stage 2 (K = 2, train_unrolled.json) on the tiny data."""
+    out = tmp_path_factory.mktemp("train")
+    cwd = tmp_path_factory.mktemp("cwd")
+    run_bundle(train_args(magnitudes, out, epochs=2), cwd=cwd)
+    assert (out / "models" / "model_k1.pt").is_file()
+    stage2 = train_args(
+        magnitudes, out, epochs=1, extra=["--iterations", "2"], config_file=overlay("train_unrolled.json")
+    )
+    run_bundle(stage2, cwd=cwd)
+    assert (out / "models" / "model.pt").is_file()
+    return out
+
+
+def kspace_files(folder: Path, with_target: bool = False) -> Path:
+    """One user k-space input of every supported kind, simulated from a phantom (8 coils, 4x Poisson)."""
+    from medrestore.data import random_ellipse_phantom
+    from medrestore.data.mri import write_kspace_h5
+    from medrestore.transforms import SimulateKSpaced
+
+    folder.mkdir()
+    sims = [
+        SimulateKSpaced(masks=[("poisson", 4.0)])({"image": random_ellipse_phantom(SHAPE, seed=s)[None], "seed": s})
+        for s in range(3)
+    ]
+    k = [s["kspace"].numpy() for s in sims]
+    target = sims[0]["target"].numpy() if with_target else None
+    write_kspace_h5(str(folder / "single.h5"), k[0], sims[0]["mask"].numpy(), sims[0]["coil_maps"].numpy(), target)
+    with h5py.File(folder / "volume.h5", "w") as f:  # fastMRI layout: (slices, coils, H, W), no maps, 1D-less mask
+        f.create_dataset("kspace", data=np.stack(k[:2]))
+    np.save(folder / "array.npy", k[1])  # no mask: taken from the non-zero samples
+    np.savez(folder / "bundle.npz", kspace=k[2], mask=sims[2]["mask"].numpy(), coil_maps=sims[2]["coil_maps"].numpy())
+    nib.save(nib.Nifti1Image(np.moveaxis(k[2], 0, -1).astype(np.complex64), np.eye(4)), folder / "coils.nii.gz")
+    return folder
+
+
+# ---- metadata and configs
+
+
+def test_verify_metadata(schema_path, tmp_path):
+    proc = run_bundle(
+        [
+            "monai.bundle",
+            "verify_metadata",
+            "--meta_file",
+            str(CONFIGS / "metadata.json"),
+            "--filepath",
+            schema_path,
+        ],
+        cwd=tmp_path,
+    )
+    assert "metadata is verified with no error" in proc.stdout + proc.stderr
+
+
+def test_metadata_declares_the_extra_inputs():
+    meta = load_json(CONFIGS / "metadata.json")
+    assert meta["version"] in meta["changelog"] and meta["pytorch_version"] == torch.__version__.split("+")[0]
+    assert set(meta["network_data_format"]["inputs"]) == {"image", "kspace", "mask", "coil_maps"}
+    assert meta["network_data_format"]["outputs"]["pred"]["num_channels"] == 2
+
+
+def test_configs_are_4_space_json():
+    for path in CONFIGS.glob("*.json"):
+        text = path.read_text()
+        assert text == json.dumps(json.loads(text), indent=4) + "\n", f"{path.name} is not 4-space formatted"
+
+
+@pytest.mark.parametrize("config, kind", [("train.json", "train"), ("inference.json", "infer")])
+def test_check_properties(config, kind, magnitudes):
+    from monai.bundle import ConfigWorkflow
+
+    workflow = ConfigWorkflow(
+        config_file=str(CONFIGS / config),
+        meta_file=str(CONFIGS / "metadata.json"),
+        workflow_type=kind,
+        bundle_root=str(BUNDLE),
+        dataset_dir=str(magnitudes),
+        load_pretrain=False,
+    )
+    workflow.initialize()
+    assert not workflow.check_properties()
+
+
+def test_verify_net_in_out_with_extra_forward_args(tmp_path):
+    """``verify_net_in_out`` with the k-space, mask and coil maps as ``extra_forward_args`` (tensors, so
+    through the Python API: the command line cannot pass tensors)."""
+    from monai.bundle import verify_net_in_out
+
+    n, coils, (h, w) = 1, 8, SHAPE
+    maps = torch.zeros(n, coils, h, w, 2)
+    maps[..., 0] = coils**-0.5
+    extra = {"kspace": torch.randn(n, coils, h, w, 2), "mask": torch.ones(n, 1, h, w), "coil_maps": maps}
+    verify_net_in_out(
+        net_id="network_def",
+        meta_file=str(CONFIGS / "metadata.json"),
+        config_file=str(CONFIGS / "inference.json"),
+        bundle_root=str(BUNDLE),
+        any=h,
+        extra_forward_args=extra,
+    )
+
+
+# ---- training, evaluation, inference
+
+
+def test_two_stage_training(trained):
+    assert (trained / "checkpoints_k1" / "checkpoint_epoch=2.pt").is_file()
+    assert (trained / "checkpoints_k2" / "checkpoint_epoch=1.pt").is_file()
+    assert (trained / "validation_comparison_k1.png").is_file()
+    k1 = torch.load(trained / "models" / "model_k1.pt", map_location="cpu")
+    k2 = torch.load(trained / "models" / "model.pt", map_location="cpu")
+    assert k1.keys() == k2.keys()  # one denoiser and one lambda, whatever K
+
+
+def test_stage_two_starts_from_the_k1_weights(trained, magnitudes, tmp_path):
+    out = tmp_path / "stage2"
+    args = train_args(
+        magnitudes,
+        out,
+        extra=[
+            "--iterations",
+            "3",
+            "--learning_rate",
+            "0.0",
+            "--lr_scheduler#end_lr",
+            "0.0",
+            "--init_checkpoint",
+            str(trained / "models" / "model_k1.pt"),
+        ],
+        config_file=overlay("train_unrolled.json"),
+    )
+    run_bundle(args, cwd=tmp_path)
+    k1 = torch.load(trained / "models" / "model_k1.pt", map_location="cpu")
+    start = torch.load(out / "models" / "model.pt", map_location="cpu")
+    assert all(torch.equal(k1[k], start[k]) for k in k1)  # learning rate 0: the loaded weights, unchanged
+
+
+def _evaluate(trained, dataset, out, cwd, extra=()):
+    run_bundle(
+        [
+            "monai.bundle",
+            "run",
+            "--config_file",
+            overlay("evaluate.json"),
+            "--bundle_root",
+            str(BUNDLE),
+            "--dataset_dir",
+            str(dataset),
+            "--output_dir",
+            str(out),
+            "--ckpt_dir",
+            str(trained / "models"),
+            "--iterations",
+            "2",
+            *TINY,
+            *extra,
+        ],
+        cwd=cwd,
+    )
+    return dict(line.split(",") for line in (out / "metrics.csv").read_text().split())
+
+
+def test_evaluate_simulated_split_equals_evaluate_on_the_written_kspace_files(trained, magnitudes, tmp_path):
+    """The same seeds give the same k-space whether simulated on the fly or read from fastMRI-style files."""
+    from medrestore.data.mri import write_kspace_h5
+    from medrestore.transforms import SimulateKSpaced
+
+    simulated = _evaluate(trained, magnitudes, tmp_path / "sim", tmp_path, ["--masks", "[['poisson', 4.0]]"])
+    assert {"val_psnr", "val_ssim", "val_nmse"} == set(simulated)
+    assert 10 < float(simulated["val_psnr"]) < 60
+    datalist = load_json(magnitudes / "datalist.json")
+    files = tmp_path / "kspace"
+    for item in datalist["test"]:
+        img = nib.load(magnitudes / item["image"]).get_fdata()
+        img = np.clip(img / np.percentile(img, 99.5), 0, 1)[None]  # train.json's percentile scaling
+        sim = SimulateKSpaced(masks=[("poisson", 4.0)])({"image": img, "seed": item["seed"]})
+        item["kspace"] = str(files / item["image"].replace(".nii.gz", ".h5"))
+        write_kspace_h5(item["kspace"], sim["kspace"], sim["mask"], sim["coil_maps"], sim["target"])
+    (tmp_path / "kspace_list.json").write_text(json.dumps(datalist))
+    from_files = _evaluate(
+        trained, magnitudes, tmp_path / "files", tmp_path, ["--kspace_datalist", str(tmp_path / "kspace_list.json")]
+    )
+    for name in simulated:
+        assert float(from_files[name]) == pytest.approx(float(simulated[name]), rel=1e-4), name
+    assert (tmp_path / "files" / "evaluation_comparison.png").is_file()
+
+
+def test_inference_on_every_kspace_format(trained, tmp_path):
+    inputs = kspace_files(tmp_path / "inputs")
+    before = snapshot(inputs)
+    out = tmp_path / "recon"
+    run_bundle(infer_args(trained / "models" / "model.pt", inputs, out), cwd=tmp_path)
+    assert snapshot(inputs) == before, "inputs were modified"
+    names = ["array", "bundle", "coils", "single", "volume_slice000", "volume_slice001"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}_recon.nii.gz" for n in names)
+    for name in names:
+        img = nib.load(out / f"{name}_recon.nii.gz")
+        assert img.shape == SHAPE and img.get_data_dtype() == np.float32
+        assert np.isfinite(img.get_fdata()).all() and img.get_fdata().max() > 0
+    # the reconstruction is in the file's units: scaling the k-space scales the output
+    scaled = tmp_path / "scaled"
+    scaled.mkdir()
+    np.save(scaled / "array.npy", np.load(inputs / "array.npy") * 1000)
+    run_bundle(infer_args(trained / "models" / "model.pt", scaled, tmp_path / "recon2"), cwd=tmp_path)
+    a = nib.load(out / "array_recon.nii.gz").get_fdata()
+    b = nib.load(tmp_path / "recon2" / "array_recon.nii.gz").get_fdata()
+    np.testing.assert_allclose(b, 1000 * a, rtol=1e-3, atol=1e-3 * b.max())
+
+
+def test_inference_from_datalist(trained, tmp_path):
+    inputs = kspace_files(tmp_path / "inputs")
+    (tmp_path / "list.json").write_text(json.dumps({"test": [{"kspace": "single.h5"}, {"kspace": "array.npy"}]}))
+    out = tmp_path / "recon"
+    run_bundle(
+        infer_args(trained / "models" / "model.pt", inputs, out, ["--datalist", str(tmp_path / "list.json")]),
+        cwd=tmp_path,
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["array_recon.nii.gz", "single_recon.nii.gz"]
+
+
+# ---- TorchScript
+
+
+def _export(ckpt: Path, filepath: Path, cwd: Path, extra=()) -> None:
+    run_bundle(
+        [
+            "monai.bundle",
+            "ckpt_export",
+            "--net_id",
+            "network_def",
+            "--filepath",
+            str(filepath),
+            "--ckpt_file",
+            str(ckpt),
+            "--meta_file",
+            str(CONFIGS / "metadata.json"),
+            "--config_file",
+            str(CONFIGS / "inference.json"),
+            "--bundle_root",
+            str(BUNDLE),
+            *extra,
+        ],
+        cwd=cwd,
+    )
+
+
+HIDDEN_PACKAGE_RUN = """
+import sys
+sys.modules["medrestore"] = None  # the shared package is not importable here
+import torch
+net = torch.jit.load(sys.argv[1])
+inputs = torch.load(sys.argv[2])
+torch.save(net(inputs["image"], kspace=inputs["kspace"], mask=inputs["mask"], coil_maps=inputs["coil_maps"]), sys.argv[3])
+"""
+
+
+def _network_inputs(seed: int = 0) -> dict:
+    from medrestore.data import random_ellipse_phantom
+    from medrestore.transforms import ReconInputsd, SimulateKSpaced
+
+    sim = SimulateKSpaced(masks=[("poisson", 4.0)])(
+        {"image": random_ellipse_phantom(SHAPE, seed=seed)[None], "seed": seed}
+    )
+    d = ReconInputsd()(sim)
+    return {k: torch.as_tensor(d[k]).as_subclass(torch.Tensor)[None] for k in ("image", "kspace", "mask", "coil_maps")}
+
+
+def run_torchscript_without_shared_package(ts: Path, tmp_path: Path) -> tuple[dict, torch.Tensor]:
+    inputs = _network_inputs()
+    torch.save(inputs, tmp_path / "in.pt")
+    proc = subprocess.run(
+        [sys.executable, "-c", HIDDEN_PACKAGE_RUN, str(ts), str(tmp_path / "in.pt"), str(tmp_path / "out.pt")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return inputs, torch.load(tmp_path / "out.pt")
+
+
+def test_ckpt_export_runs_without_shared_package(trained, tmp_path):
+    from medrestore.networks import MoDL
+
+    ts = tmp_path / "model.ts"
+    _export(trained / "models" / "model.pt", ts, tmp_path, ["--iterations", "2", *TINY[:6]])
+    inputs, out = run_torchscript_without_shared_package(ts, tmp_path)
+    net = MoDL(iterations=2, features=4, layers=3, cg_iterations=3)
+    net.load_state_dict(torch.load(trained / "models" / "model.pt", map_location="cpu"))
+    with torch.no_grad():
+        torch.testing.assert_close(net.eval()(**inputs), out, rtol=1e-4, atol=1e-5)
+
+
+def test_shipped_model_ts_matches_model_pt_without_shared_package(tmp_path):
+    from medrestore.packaging import load_bundle_network
+
+    inputs, out = run_torchscript_without_shared_package(BUNDLE / "models" / "model.ts", tmp_path)
+    with torch.inference_mode():
+        torch.testing.assert_close(load_bundle_network(str(BUNDLE))(**inputs), out, rtol=1e-4, atol=1e-5)
+
+
+# ---- reproducibility and resumption
+
+
+def test_seeded_runs_give_identical_weights(magnitudes, tmp_path):
+    states = []
+    for name in ("a", "b"):
+        run_bundle(train_args(magnitudes, tmp_path / name), cwd=tmp_path)
+        states.append(torch.load(tmp_path / name / "models" / "model_k1.pt", map_location="cpu"))
+    assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
+
+
+def test_interrupted_training_resumes_from_last_checkpoint(magnitudes, tmp_path):
+    out = tmp_path / "run"
+    args = train_args(magnitudes, out, epochs=4, extra=["--images_per_batch", "1"])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", *args], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.time() + 300
+    folder = out / "checkpoints_k1"
+    while not list(folder.glob("checkpoint_epoch=*.pt")) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    saved = sorted(p.name for p in folder.glob("checkpoint_epoch=*.pt"))
+    assert saved and "checkpoint_epoch=4.pt" not in saved, f"the run was not interrupted mid-way: {saved}"
+    epoch = int(saved[-1].split("=")[1].split(".")[0])
+    log = run_bundle(args, cwd=tmp_path)
+    text = log.stdout + log.stderr
+    assert f"Resumed from {folder / saved[-1]} at epoch {epoch}" in text and "Epoch: 1/4" not in text
+    assert (folder / "checkpoint_epoch=4.pt").is_file()
+
+
+# ---- bad input: a clear message naming the file; inputs untouched; nothing half-written
+
+
+def _fails(args, cwd, *needles):
+    proc = run_bundle(args, cwd=cwd, check=False)
+    assert proc.returncode != 0
+    text = proc.stdout + proc.stderr
+    for needle in needles:
+        assert needle in text, f"expected {needle!r} in the error output:\n{text[-3000:]}"
+
+
+@pytest.mark.parametrize(
+    "name, write, message",
+    [
+        ("real.npy", lambda p: np.save(p, np.ones((4, 16, 16), np.float32)), "k-space is real-valued (float32)"),
+        (
+            "nan.npy",
+            lambda p: np.save(p, np.full((2, 16, 16), np.nan, np.complex64)),
+            "k-space holds NaN or infinite samples",
+        ),
+        ("zeros.npy", lambda p: np.save(p, np.zeros((2, 16, 16), np.complex64)), "no sampled k-space"),
+        ("broken.h5", lambda p: Path(p).write_bytes(b"not an hdf5 file" * 8), "cannot be read"),
+        ("nokspace.npz", lambda p: np.savez(p, data=np.ones(3)), "no 'kspace' array"),
+    ],
+)
+def test_bad_kspace_file(trained, tmp_path, name, write, message):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    np.save(folder / "good.npy", np.ones((2, 16, 16), np.complex64))
+    write(str(folder / name))
+    before = snapshot(folder)
+    out = tmp_path / "out"
+    _fails(infer_args(trained / "models" / "model.pt", folder, out), tmp_path, f"{folder / name}: {message}")
+    assert snapshot(folder) == before
+    assert not out.exists() or not [p for p in out.rglob("*") if p.name.startswith(".tmp")]
+
+
+def test_mask_of_wrong_shape(trained, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    np.savez(folder / "k.npz", kspace=np.ones((2, 16, 16), np.complex64), mask=np.ones(7))
+    _fails(infer_args(trained / "models" / "model.pt", folder, tmp_path / "out"), tmp_path, "mask has shape (7,)")
+
+
+def test_missing_and_empty_inputs(trained, tmp_path):
+    ckpt = trained / "models" / "model.pt"
+    _fails(
+        infer_args(ckpt, tmp_path / "nope", tmp_path / "out"),
+        tmp_path,
+        f"dataset_dir {tmp_path / 'nope'} does not exist",
+    )
+    (tmp_path / "empty").mkdir()
+    _fails(infer_args(ckpt, tmp_path / "empty", tmp_path / "out"), tmp_path, "lists no k-space files")
+
+
+def test_wrong_checkpoint_and_existing_results(trained, tmp_path):
+    from medrestore.networks import MoDL
+
+    inputs = kspace_files(tmp_path / "inputs")
+    wrong = tmp_path / "wrong.pt"
+    torch.save(MoDL(features=6, layers=3).state_dict(), wrong)
+    _fails(infer_args(wrong, inputs, tmp_path / "out"), tmp_path, f"checkpoint {wrong} does not fit the network")
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "single_recon.nii.gz").write_bytes(b"earlier result")
+    _fails(
+        infer_args(trained / "models" / "model.pt", inputs, out), tmp_path, f"output_dir {out} already holds 1 result"
+    )
+    assert (out / "single_recon.nii.gz").read_bytes() == b"earlier result"
+
+
+# ---- distributed training and experiment tracking
+
+
+def test_two_process_gloo_training(magnitudes, tmp_path):
+    out = tmp_path / "ddp"
+    proc = run_bundle(
+        ["torch.distributed.run", "--standalone", "--nnodes=1", "--nproc_per_node=2", "-m"]
+        + train_args(
+            magnitudes, out, epochs=2, extra=["--images_per_batch", "3"], config_file=overlay("multi_gpu_train.json")
+        ),
+        cwd=tmp_path,
+        env={"OMP_NUM_THREADS": "1"},
+    )
+    log = proc.stdout + proc.stderr
+    assert "Epoch: 2/2, Iter: 1/1" in log  # 6 images, 2 ranks, 3 per batch
+    assert log.count("Key metric: val_psnr best value") == 2
+    state = torch.load(out / "models" / "model_k1.pt", map_location="cpu")
+    assert state and all(not k.startswith("module.") for k in state)
+
+
+def test_mlflow_default_local_sqlite_store(magnitudes, tmp_path):
+    from mlflow import MlflowClient
+
+    out = tmp_path / "run"
+    run_bundle(
+        [*train_args(magnitudes, out), "--tracking", str(CONFIGS / "mlflow_tracking.json")],
+        cwd=tmp_path,
+        env={"MLFLOW_TRACKING_URI": None},
+    )
+    client = MlflowClient(f"sqlite:///{out / 'mlruns.db'}")
+    exp = client.get_experiment_by_name(load_json(CONFIGS / "metadata.json")["name"])
+    (run,) = client.search_runs([exp.experiment_id])
+    assert run.info.status == "FINISHED"
+    for name in ("iterations", "features", "masks", "num_coils", "noise_std", "init_checkpoint", "epochs", "seed"):
+        assert name in run.data.params, name
+    assert {"train_loss", "val_psnr", "val_ssim"} <= set(run.data.metrics)
+    artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert "validation_comparison_k1.png" in artifacts and any(a.startswith("config_") for a in artifacts)
