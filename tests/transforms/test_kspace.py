@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+import torch
+
+from medrestore.data import random_ellipse_phantom
+from medrestore.physics import MultiCoilMRI
+from medrestore.transforms import ReconInputsd, ReconMagnituded, SimulateKSpaced, sampling_mask
+
+SHAPE = (64, 64)
+
+
+def _item(seed=None):
+    item = {"image": random_ellipse_phantom(SHAPE, seed=3)[None]}
+    if seed is not None:
+        item["seed"] = seed
+    return item
+
+
+def test_fixed_seed_simulates_identically_and_random_items_differ():
+    sim = SimulateKSpaced(masks=[("poisson", 4.0), ("random", 4.0)], num_coils=4, noise_std=0.01)
+    a, b = sim(_item(7)), sim(_item(7))
+    assert torch.equal(a["kspace"], b["kspace"]) and torch.equal(a["mask"], b["mask"]) and a["sampling"] == "random 4x"
+    sim.set_random_state(0)
+    c, d = sim(_item()), sim(_item())
+    assert not torch.equal(c["kspace"], d["kspace"])
+    assert c["kspace"].shape == (4, *SHAPE) and c["coil_maps"].shape == (4, *SHAPE) and c["target"].shape == SHAPE
+
+
+def test_masks_are_seeded_and_cached():
+    a = sampling_mask("poisson", SHAPE, 4.0, 1)
+    assert sampling_mask("poisson", SHAPE, 4.0, 1) is a
+    assert not torch.equal(a, sampling_mask("poisson", SHAPE, 4.0, 2))
+    assert abs(a.numel() / a.sum().item() - 4.0) < 0.25
+    line = sampling_mask("equispaced", SHAPE, 4.0, 0)
+    assert (line == line[:1]).all()  # 1D: whole columns
+
+
+def test_network_inputs_are_scale_free_and_consistent():
+    d = SimulateKSpaced(masks=[("poisson", 4.0)], num_coils=4)(_item(1))
+    scaled = {**d, "kspace": d["kspace"] * 1000, "target": d["target"] * 1000}
+    a, b = ReconInputsd()(d), ReconInputsd()(scaled)
+    for key in ("image", "kspace", "label"):
+        torch.testing.assert_close(torch.as_tensor(a[key]), torch.as_tensor(b[key]), rtol=1e-4, atol=1e-5)
+    assert float(b["scale"]) == pytest.approx(1000 * float(a["scale"]), rel=1e-4)
+    # image is A^H y of the network's kspace/mask/maps
+    op = MultiCoilMRI(a["mask"][None], torch.view_as_complex(a["coil_maps"])[None])
+    zero_filled = op.A_adjoint(torch.view_as_complex(a["kspace"])[None])[0]
+    torch.testing.assert_close(
+        torch.as_tensor(a["image"]).as_subclass(torch.Tensor), torch.stack([zero_filled.real, zero_filled.imag])
+    )
+    assert np.percentile(zero_filled.abs().numpy(), 99.5) == pytest.approx(1.0, rel=1e-3)
+
+
+def test_magnitude_back_in_input_units_and_fastmri_normalisation():
+    pred = torch.zeros(2, 4, 4)
+    pred[0], pred[1] = 3.0, 4.0
+    label = torch.zeros(2, 4, 4)
+    label[0, 0, 0] = 10.0
+    d = ReconMagnituded(keys="pred", scale_key="scale")({"pred": pred, "scale": torch.tensor(2.0)})
+    assert d["pred"].shape == (1, 4, 4) and torch.allclose(d["pred"], torch.full((1, 4, 4), 10.0))
+    d = ReconMagnituded(keys=["pred", "label"], reference_key="label")({"pred": pred, "label": label})
+    assert d["label"].max() == 1.0 and torch.allclose(d["pred"], torch.full((1, 4, 4), 0.5))
