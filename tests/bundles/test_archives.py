@@ -17,12 +17,29 @@ import pytest
 from medrestore.packaging import build_archive, verify_bundle
 from tests.conftest import BUNDLES, bundle_inference, save_nifti
 
-FINISHED = ("dran_denoise", "dae_denoise")
+FINISHED = ("dran_denoise", "dae_denoise", "modl_recon")
 
 
 @pytest.mark.parametrize("name", FINISHED)
 def test_committed_weights_match_their_records(name):
-    assert verify_bundle(str(BUNDLES / name)) == ["models/model.pt", "models/model.ts"]
+    checked = verify_bundle(str(BUNDLES / name))
+    assert {"models/model.pt", "models/model.ts"} <= set(checked)
+    assert set(checked) == {str(p.relative_to(BUNDLES / name)) for p in (BUNDLES / name / "models").iterdir()}
+
+
+def _sample_input(name: str, folder: Path, shape=(72, 68)) -> str:
+    """One input for bundle ``name`` in ``folder`` (an image, or k-space for modl_recon); returns the
+    file name its inference writes."""
+    if name == "modl_recon":
+        from tests.bundles.test_modl_recon import kspace_files
+
+        kspace_files(folder)
+        for other in folder.iterdir():
+            if other.name != "single.h5":
+                other.unlink()
+        return "single_recon.nii.gz"
+    save_nifti(folder / "a.nii.gz", (np.random.default_rng(0).random(shape) * 100).astype(np.float32))
+    return "a_restored.nii.gz"
 
 
 @pytest.fixture(scope="module", params=FINISHED)
@@ -82,10 +99,11 @@ def test_unzipped_archive_runs_inference_with_its_own_wheel(unzipped, tmp_path):
     )
     assert where.stdout.strip().startswith(site)  # the wheel shadows the repository's package
     images = tmp_path / "images"
-    save_nifti(images / "a.nii.gz", (np.random.default_rng(0).random((72, 68)) * 100).astype(np.float32))
+    written = _sample_input(name, images)
     _infer(root, site, images, tmp_path / "out")
-    restored = nib.load(tmp_path / "out" / "a_restored.nii.gz")
-    assert restored.shape == (72, 68) and restored.get_data_dtype() == np.float32
+    restored = nib.load(tmp_path / "out" / written)
+    assert restored.shape == ((64, 64) if name == "modl_recon" else (72, 68))
+    assert restored.get_data_dtype() == np.float32
 
 
 def test_tampered_weights_in_an_archive_fail_clearly(unzipped, tmp_path):
@@ -95,9 +113,9 @@ def test_tampered_weights_in_an_archive_fail_clearly(unzipped, tmp_path):
     with open(copy / "models" / "model.pt", "ab") as f:
         f.write(b"\0")
     images = tmp_path / "images"
-    save_nifti(images / "a.nii.gz", np.ones((16, 16), np.float32))
+    written = _sample_input(name, images, (16, 16))
     proc = _infer(copy, site, images, tmp_path / "out", check=False)
     text = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert f"{copy / 'models' / 'model.pt'}: SHA-256" in text and "does not match" in text
-    assert not (tmp_path / "out" / "a_restored.nii.gz").exists()
+    assert not (tmp_path / "out" / written).exists()

@@ -100,3 +100,29 @@ def test_tampered_model_ts_is_refused(deploy_python, tmp_path):
     assert proc.returncode != 0
     assert "model.ts: SHA-256" in proc.stdout + proc.stderr
     assert not (tmp_path / "out" / "a_restored.nii.gz").exists()
+
+
+def test_kspace_in_magnitude_out_equal_to_the_bundle(deploy_python, tmp_path):
+    """modl_recon in the Deploy app: k-space files (HDF5 with a mask and maps, a two-slice HDF5 without
+    maps, NumPy) -> one magnitude NIfTI per slice, equal to the bundle's own inference.json."""
+    from tests.bundles.test_modl_recon import kspace_files
+
+    inputs = kspace_files(tmp_path / "in")
+    for name in ("bundle.npz", "coils.nii.gz"):
+        (inputs / name).unlink()
+    before = {p.name: p.read_bytes() for p in inputs.iterdir()}
+    _app(deploy_python, "modl_recon", inputs, tmp_path / "app")
+    bundle_inference("modl_recon", inputs, tmp_path / "bundle")
+    names = sorted(p.name for p in (tmp_path / "bundle").iterdir())
+    assert names == [
+        "array_recon.nii.gz",
+        "single_recon.nii.gz",
+        "volume_slice000_recon.nii.gz",
+        "volume_slice001_recon.nii.gz",
+    ]
+    assert sorted(p.name for p in (tmp_path / "app").iterdir()) == names
+    for name in names:
+        app, ref = nib.load(tmp_path / "app" / name), nib.load(tmp_path / "bundle" / name)
+        assert app.get_data_dtype() == np.float32 and app.shape == ref.shape
+        np.testing.assert_allclose(app.get_fdata(), ref.get_fdata(), atol=1e-4 * ref.get_fdata().max())
+    assert {p.name: p.read_bytes() for p in inputs.iterdir()} == before

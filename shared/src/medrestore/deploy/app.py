@@ -7,6 +7,8 @@
 ``HOLOSCAN_MODEL_PATH``). The bundle's metadata and ``inference.json`` are read from the
 TorchScript file (``ckpt_export`` embeds them), so the app needs no bundle folder. Writes
 ``<name>_restored.nii.gz`` per input and, for DICOM input, ``<name>_restored_dicom/`` (new series).
+With a reconstruction bundle (``modl_recon``) ``-i`` is a k-space file or folder (fastMRI HDF5, NumPy,
+complex NIfTI) and the app writes ``<name>_recon.nii.gz`` (magnitude, float32) per slice.
 Needs ``pip install -r requirements-deploy.txt`` (MONAI Deploy App SDK); runs on CPU.
 """
 
@@ -23,8 +25,11 @@ from monai.deploy.operators.monai_bundle_inference_operator import IOMapping
 
 from medrestore.deploy.operators import (
     FloatBundleInferenceOperator,
+    KSpaceInputOperator,
+    ReconBundleInferenceOperator,
     RestorationInputOperator,
     RestoredImageWriterOperator,
+    bundle_preprocessing,
     list_inputs,
 )
 from medrestore.packaging import verify_file
@@ -57,6 +62,17 @@ class RestorationApp(Application):
             os.path.basename(folder) if os.path.basename(os.path.dirname(model_path)) == "models" else meta["name"]
         )
         verify_file(model_path, os.path.join(folder, "large_files.yml"))  # shipped weights: SHA-256 checked
+        writer = RestoredImageWriterOperator(
+            self,
+            output_dir=str(context.output_path),
+            bundle_name=bundle_name,
+            bundle_version=meta["version"],
+            postfix="recon" if self.is_reconstruction(meta) else "restored",
+            name="writer",
+        )
+        if self.is_reconstruction(meta):
+            self.compose_reconstruction(context, model_path, meta, writer)
+            return
         paths = list_inputs(str(context.input_path))
         logging.info(f"restoring {len(paths)} input(s) with {meta['name']} {meta['version']}")
         loader = RestorationInputOperator(self, CountCondition(self, len(paths)), paths=paths, name="loader")
@@ -68,14 +84,42 @@ class RestorationApp(Application):
             output_mapping=[IOMapping("pred", Image, IOType.IN_MEMORY)],
             name="restore",
         )
-        writer = RestoredImageWriterOperator(
-            self,
-            output_dir=str(context.output_path),
-            bundle_name=bundle_name,
-            bundle_version=meta["version"],
-            name="writer",
-        )
         self.add_flow(loader, infer, {("image", "image")})
+        self.add_flow(infer, writer, {("pred", "image")})
+        self.add_flow(loader, writer, {("source", "source")})
+
+    @staticmethod
+    def is_reconstruction(meta: dict) -> bool:
+        """Reconstruction bundles (modl_recon) take k-space as an extra network input."""
+        return "kspace" in meta["network_data_format"]["inputs"]
+
+    def compose_reconstruction(self, context, model_path: str, meta: dict, writer) -> None:
+        """k-space files (a file or a folder; multi-slice HDF5: one item per slice) -> MoDL -> magnitude NIfTI."""
+        from medrestore.data.kspace_io import list_kspace_items
+
+        source = os.path.abspath(str(context.input_path))
+        if os.path.isfile(source):
+            items = [it for it in list_kspace_items(os.path.dirname(source)) if it["kspace"] == source]
+        else:
+            items = list_kspace_items(source)
+        logging.info(f"reconstructing {len(items)} k-space slice(s) with {meta['name']} {meta['version']}")
+        names = list(meta["network_data_format"]["inputs"])
+        loader = KSpaceInputOperator(
+            self,
+            CountCondition(self, len(items)),
+            items=items,
+            preprocessing=bundle_preprocessing(model_path),
+            name="loader",
+        )
+        infer = ReconBundleInferenceOperator(
+            self,
+            app_context=context,
+            bundle_path=model_path,
+            input_mapping=[IOMapping(n, Image, IOType.IN_MEMORY) for n in names],
+            output_mapping=[IOMapping("pred", Image, IOType.IN_MEMORY)],
+            name="reconstruct",
+        )
+        self.add_flow(loader, infer, {(n, n) for n in names})
         self.add_flow(infer, writer, {("pred", "image")})
         self.add_flow(loader, writer, {("source", "source")})
 

@@ -6,6 +6,8 @@
   preprocessing, inferer and postprocessing from the configs inside ``model.ts``) emitting the
   restored image as float32: the stock operator casts every ``Image`` output to uint8, which turns a
   restored ``[0, 1]`` or HU image into zeros.
+* :class:`KSpaceInputOperator` and :class:`ReconBundleInferenceOperator` do the same for
+  reconstruction bundles (k-space files in, the network's extra inputs as keyword arguments).
 * :class:`RestoredImageWriterOperator` writes ``<name>_restored.nii.gz`` (float32, the input's
   geometry, exactly as the bundle's ``SaveImaged``) and, for DICOM input, a new derived series.
 """
@@ -27,7 +29,15 @@ from medrestore.deploy.dicom import describe, read_series, write_derived_series
 from medrestore.io import AtomicNibabelWriter
 from medrestore.transforms import LoadImageCheckedd, ValidateImaged
 
-__all__ = ["FloatBundleInferenceOperator", "RestorationInputOperator", "RestoredImageWriterOperator", "list_inputs"]
+__all__ = [
+    "FloatBundleInferenceOperator",
+    "KSpaceInputOperator",
+    "ReconBundleInferenceOperator",
+    "RestorationInputOperator",
+    "RestoredImageWriterOperator",
+    "bundle_preprocessing",
+    "list_inputs",
+]
 
 
 def list_inputs(path: str) -> list[str]:
@@ -99,9 +109,16 @@ class RestoredImageWriterOperator(Operator):
     derived series of the source study)."""
 
     def __init__(
-        self, fragment: Fragment, *args, output_dir: str, bundle_name: str, bundle_version: str, **kwargs
+        self,
+        fragment: Fragment,
+        *args,
+        output_dir: str,
+        bundle_name: str,
+        bundle_version: str,
+        postfix: str = "restored",
+        **kwargs,
     ) -> None:
-        self.output_dir = output_dir
+        self.output_dir, self.postfix = output_dir, postfix
         self.bundle_name, self.bundle_version = bundle_name, bundle_version
         super().__init__(fragment, *args, **kwargs)
 
@@ -116,7 +133,7 @@ class RestoredImageWriterOperator(Operator):
         array, meta = image.asnumpy(), dict(image.metadata())
         saver = SaveImage(
             output_dir=self.output_dir,
-            output_postfix="restored",
+            output_postfix=self.postfix,
             output_ext=".nii.gz",
             output_dtype=np.float32,
             resample=False,
@@ -128,4 +145,70 @@ class RestoredImageWriterOperator(Operator):
             name = Path(source).name.removesuffix(".dcm")
             original = getattr(read_series(source)[0], "SeriesDescription", None)
             description = describe(self.bundle_name, self.bundle_version, original)
-            write_derived_series(array, source, os.path.join(self.output_dir, f"{name}_restored_dicom"), description)
+            write_derived_series(
+                array, source, os.path.join(self.output_dir, f"{name}_{self.postfix}_dicom"), description
+            )
+
+
+# ---- reconstruction bundles (modl_recon): k-space in, magnitude image out
+
+
+def bundle_preprocessing(model_path: str):
+    """The ``preprocessing`` of the ``inference.json`` embedded in a bundle's ``model.ts``."""
+    import json
+    import zipfile
+
+    from monai.bundle import ConfigParser
+
+    with zipfile.ZipFile(model_path) as zf:
+        name = next(n for n in zf.namelist() if n.endswith("extra/inference.json"))
+        config = json.loads(zf.read(name))
+    parser = ConfigParser(config)
+    return parser.get_parsed_content("preprocessing")
+
+
+class KSpaceInputOperator(Operator):
+    """Read each k-space item (``{"kspace": path, "slice": i}``, :func:`medrestore.data.list_kspace_items`)
+    with the bundle's own preprocessing (``LoadKSpaced`` -> ``ReconInputsd``) and emit the network
+    inputs ``image``, ``kspace``, ``mask``, ``coil_maps`` (SDK ``Image``; ``image`` carries the intensity
+    ``scale`` and the source name in its metadata) and ``source``. Give it ``CountCondition``."""
+
+    NAMES = ("image", "kspace", "mask", "coil_maps")
+
+    def __init__(self, fragment: Fragment, *args, items: list[dict], preprocessing, **kwargs) -> None:
+        self.items, self.preprocessing, self.index = list(items), preprocessing, 0
+        super().__init__(fragment, *args, **kwargs)
+
+    def setup(self, spec: OperatorSpec) -> None:
+        for name in (*self.NAMES, "source"):
+            spec.output(name)
+
+    def compute(self, op_input, op_output, context) -> None:
+        item = self.items[self.index]
+        self.index += 1
+        d = self.preprocessing(dict(item))
+        meta = dict(d["image"].meta)
+        meta["scale"] = float(d["scale"])
+        for name in self.NAMES:
+            array = torch.as_tensor(d[name]).as_subclass(torch.Tensor).numpy().astype(np.float32)
+            op_output.emit(Image(array, metadata=meta if name == "image" else {}), name)
+        op_output.emit(str(meta["filename_or_obj"]), "source")
+
+
+class ReconBundleInferenceOperator(FloatBundleInferenceOperator):
+    """The bundle operator for reconstruction bundles: the inputs arrive preprocessed (by
+    :class:`KSpaceInputOperator`, with the bundle's own transforms), the network gets ``kspace``,
+    ``mask`` and ``coil_maps`` as keyword inputs, and the output is the magnitude of the complex
+    reconstruction in the k-space file's units, float32."""
+
+    def pre_process(self, data, *args, **kwargs):
+        return data
+
+    def post_process(self, data, *args, **kwargs):
+        from medrestore.transforms import ReconMagnituded
+
+        inputs = kwargs.get(self.kw_preprocessed_inputs, {})
+        image = inputs["image"]
+        pred = data[0] if data.ndim == 4 else data  # (2, H, W)
+        d = ReconMagnituded(keys="pred", meta_key="image")({"pred": pred.cpu(), "image": image})
+        return d["pred"] * float(image.meta["scale"])

@@ -1,0 +1,57 @@
+"""The shipped modl_recon weights on data they never saw and that our simulator did not make: an
+analytic multi-coil Shepp-Logan k-space (phantominator: continuous ellipse Fourier transforms, its own
+coil sensitivities), coil maps estimated from the calibration centre. Avoids the inverse crime."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.conftest import bundle_inference
+
+pytest.importorskip("phantominator", reason="phantominator is a test requirement (requirements-dev.txt)")
+
+N = 160
+
+
+def analytic_kspace(num_coils: int = 8) -> np.ndarray:
+    """``(C, N, N)`` k-space of the modified Shepp-Logan phantom on the Cartesian grid, DC at the centre."""
+    from phantominator import kspace_shepp_logan
+
+    ky, kx = np.meshgrid(np.arange(-N // 2, N // 2), np.arange(-N // 2, N // 2), indexing="ij")
+    k = np.asarray(kspace_shepp_logan(kx.ravel(), ky.ravel(), ncoil=num_coils))
+    return np.moveaxis(k.reshape(N, N, num_coils), -1, 0).astype(np.complex64)
+
+
+def rss(kspace: np.ndarray) -> np.ndarray:
+    import torch
+
+    from medrestore.physics import ifft2c
+
+    coils = ifft2c(torch.from_numpy(kspace)).numpy()
+    return np.sqrt((np.abs(coils) ** 2).sum(0))
+
+
+def psnr(x: np.ndarray, ref: np.ndarray) -> float:
+    return float(10 * np.log10(ref.max() ** 2 / np.mean((x - ref) ** 2)))
+
+
+def test_shipped_weights_on_analytic_multicoil_shepp_logan(tmp_path):
+    import nibabel as nib
+
+    from medrestore.transforms import sampling_mask
+
+    full = analytic_kspace()
+    reference = rss(full)
+    mask = sampling_mask("poisson", (N, N), 4.0, 11).numpy()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    np.savez(folder / "shepp_logan.npz", kspace=full * mask, mask=mask)  # no coil maps: estimated
+    bundle_inference("modl_recon", folder, tmp_path / "modl")
+    recon = nib.load(tmp_path / "modl" / "shepp_logan_recon.nii.gz").get_fdata()
+    zero_filled = rss(full * mask)
+    gain = psnr(recon, reference) - psnr(zero_filled, reference)
+    print(
+        f"analytic Shepp-Logan, 8 coils, 4x Poisson: zero-filled {psnr(zero_filled, reference):.2f} dB, MoDL {psnr(recon, reference):.2f} dB"
+    )
+    assert gain > 3.0, f"MoDL gains only {gain:.2f} dB over zero-filled on the analytic phantom"
