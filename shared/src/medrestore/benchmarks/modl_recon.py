@@ -62,12 +62,21 @@ def load_split(data_dir: str, split: str, setting) -> list[dict]:
     parser["bundle_root"] = BUNDLE
     parser["dataset_dir"] = data_dir
     parser["masks"] = [list(setting)]
-    parser["validate#datalist"] = f"$monai.data.load_decathlon_datalist(@datalist, True, '{split}', base_dir=@dataset_dir)"
-    parser["validate#dataset"] = {"_target_": "Dataset", "data": "@validate#datalist", "transform": "@validate#preprocessing"}
+    parser["validate#datalist"] = (
+        f"$monai.data.load_decathlon_datalist(@datalist, True, '{split}', base_dir=@dataset_dir)"
+    )
+    parser["validate#dataset"] = {
+        "_target_": "Dataset",
+        "data": "@validate#datalist",
+        "transform": "@validate#preprocessing",
+    }
     dataset = parser.get_parsed_content("validate#dataset")
     items = []
     for d in dataset:
-        item = {k: torch.as_tensor(d[k]).as_subclass(torch.Tensor)[None] for k in ("image", "kspace", "mask", "coil_maps", "label")}
+        item = {
+            k: torch.as_tensor(d[k]).as_subclass(torch.Tensor)[None]
+            for k in ("image", "kspace", "mask", "coil_maps", "label")
+        }
         item["name"] = os.path.basename(str(d["image"].meta["filename_or_obj"])).replace(".nii.gz", "")
         items.append(item)
     return items
@@ -104,7 +113,9 @@ def zero_filled(item: dict) -> np.ndarray:
 
 def cg_sense(item: dict, iterations: int) -> np.ndarray:
     op = operator(item)
-    x = conjugate_gradient(op, torch.tensor(0.0), op.A_adjoint(_complex(item["kspace"])), max_iter=iterations, tol=1e-12)
+    x = conjugate_gradient(
+        op, torch.tensor(0.0), op.A_adjoint(_complex(item["kspace"])), max_iter=iterations, tol=1e-12
+    )
     return np.abs(x[0].numpy()).astype(np.float64)
 
 
@@ -132,7 +143,11 @@ def check_sigpy_convention() -> None:
     maps = (rng.standard_normal((3, 16, 12)) + 1j * rng.standard_normal((3, 16, 12))).astype(np.complex64)
     mask = (rng.random((16, 12)) > 0.5).astype(np.float32)
     theirs = sigpy.mri.linop.Sense(maps, weights=mask) * x
-    ours = MultiCoilMRI(torch.from_numpy(mask)[None, None], torch.from_numpy(maps)[None]).A(torch.from_numpy(x)[None])[0].numpy()
+    ours = (
+        MultiCoilMRI(torch.from_numpy(mask)[None, None], torch.from_numpy(maps)[None])
+        .A(torch.from_numpy(x)[None])[0]
+        .numpy()
+    )
     if not np.allclose(theirs * mask, ours, atol=1e-4):  # sigpy weights by sqrt(mask): equal for a binary mask
         raise RuntimeError("sigpy's SENSE operator differs from medrestore.physics.MultiCoilMRI")
 
@@ -141,7 +156,9 @@ def tune(items: list[dict], method, grid) -> tuple[float, dict]:
     """The grid value with the best mean PSNR on ``items``; also every value's mean PSNR."""
     scores = {}
     for value in grid:
-        scores[value] = float(np.mean([fastmri_metrics(method(it, value), magnitude(it["label"]))["psnr"] for it in items]))
+        scores[value] = float(
+            np.mean([fastmri_metrics(method(it, value), magnitude(it["label"]))["psnr"] for it in items])
+        )
     return max(scores, key=scores.get), scores
 
 
@@ -149,7 +166,9 @@ def load_networks(varnet_path: str) -> dict[str, torch.nn.Module | None]:
     from medrestore.packaging import load_bundle_network
 
     shipped = load_bundle_network(BUNDLE)
-    k1 = MoDL(iterations=1, features=shipped.denoiser.noise[0].out_channels, layers=len(shipped.denoiser.noise) // 2 + 1)
+    k1 = MoDL(
+        iterations=1, features=shipped.denoiser.noise[0].out_channels, layers=len(shipped.denoiser.noise) // 2 + 1
+    )
     k1.load_state_dict(torch.load(os.path.join(BUNDLE, "models", "model_k1.pt"), map_location="cpu"))
     varnet = None
     if os.path.isfile(varnet_path):
@@ -169,15 +188,21 @@ def timing_item(data_dir: str) -> dict:
     path = os.path.join(data_dir, "test", "mr_colin27_ax150.nii.gz")
     mag = fit_slice(np.asarray(nib.load(path).dataobj), (1.0, 1.0), 256)[None]
     d = ReconInputsd()(SimulateKSpaced(masks=[SETTINGS[TARGET_SETTING]])({"image": mag, "seed": 1}))
-    return {k: torch.as_tensor(d[k]).as_subclass(torch.Tensor)[None] for k in ("image", "kspace", "mask", "coil_maps", "label")}
+    return {
+        k: torch.as_tensor(d[k]).as_subclass(torch.Tensor)[None]
+        for k in ("image", "kspace", "mask", "coil_maps", "label")
+    }
 
 
 def run(data_dir: str, output_dir: str, varnet_path: str, max_items: int | None = None) -> dict:
     check_sigpy_convention()
     nets = load_networks(varnet_path)
-    results: dict = {"settings": [], "machine": f"{platform.processor() or platform.machine()}, torch threads {torch.get_num_threads()}"}
+    results: dict = {
+        "settings": [],
+        "machine": f"{platform.processor() or platform.machine()}, torch threads {torch.get_num_threads()}",
+    }
     crops = []
-    for s_index, setting in enumerate(SETTINGS):
+    for setting in SETTINGS:
         validation = load_split(data_dir, "validation", setting)
         test = load_split(data_dir, "test", setting)[:max_items]
         best_iters, cg_scores = tune(validation, cg_sense, CG_ITERATIONS)
@@ -205,11 +230,20 @@ def run(data_dir: str, output_dir: str, varnet_path: str, max_items: int | None 
         entry = {
             "setting": setting_name(setting),
             "n": len(test),
-            "tuning": {"cg_iterations": {str(k): v for k, v in cg_scores.items()}, "l1_lambda": {f"{k:g}": v for k, v in l1_scores.items()}},
-            "methods": {name: {m: summarize(r[m] for r in rows) for m in ("psnr", "ssim", "nmse")} for name, rows in per_method.items()},
+            "tuning": {
+                "cg_iterations": {str(k): v for k, v in cg_scores.items()},
+                "l1_lambda": {f"{k:g}": v for k, v in l1_scores.items()},
+            },
+            "methods": {
+                name: {m: summarize(r[m] for r in rows) for m in ("psnr", "ssim", "nmse")}
+                for name, rows in per_method.items()
+            },
         }
         results["settings"].append(entry)
-        print(f"{entry['setting']}: " + ", ".join(f"{n} {v['psnr']['mean']:.2f} dB" for n, v in entry["methods"].items()), flush=True)
+        print(
+            f"{entry['setting']}: " + ", ".join(f"{n} {v['psnr']['mean']:.2f} dB" for n, v in entry["methods"].items()),
+            flush=True,
+        )
 
     # PSNR vs K (shipped weights, 4x Poisson test set)
     test = load_split(data_dir, "test", SETTINGS[TARGET_SETTING])[:max_items]
@@ -217,7 +251,9 @@ def run(data_dir: str, output_dir: str, varnet_path: str, max_items: int | None 
     curve = {}
     for k in K_CURVE:
         shipped.iterations = k
-        curve[k] = float(np.mean([fastmri_metrics(network_recon(shipped, it), magnitude(it["label"]))["psnr"] for it in test]))
+        curve[k] = float(
+            np.mean([fastmri_metrics(network_recon(shipped, it), magnitude(it["label"]))["psnr"] for it in test])
+        )
     shipped.iterations = 5
     results["psnr_vs_k"] = curve
 
@@ -286,7 +322,12 @@ def write_markdown(path: str, r: dict) -> None:
         "",
     ]
     for entry in r["settings"]:
-        lines += [f"## {entry['setting']} (n = {entry['n']})", "", "| method | PSNR (dB) | SSIM | NMSE |", "|---|---|---|---|"]
+        lines += [
+            f"## {entry['setting']} (n = {entry['n']})",
+            "",
+            "| method | PSNR (dB) | SSIM | NMSE |",
+            "|---|---|---|---|",
+        ]
         for name, m in entry["methods"].items():
             lines.append(
                 f"| {name} | {m['psnr']['mean']:.2f} ± {m['psnr']['std']:.2f} | {m['ssim']['mean']:.4f} | {m['nmse']['mean']:.5f} |"
