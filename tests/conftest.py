@@ -65,6 +65,41 @@ def bundle_inference(
     return run_bundle(args, cwd=out.parent, env=env, check=check)
 
 
+def ckpt_export(bundle: Path, ckpt: Path, filepath: Path, cwd: Path, extra=()) -> None:
+    """``monai.bundle ckpt_export`` of a bundle's ``network_def`` (inference.json) with ``ckpt`` to ``filepath``."""
+    configs = bundle / "configs"
+    run_bundle(
+        [
+            "monai.bundle",
+            "ckpt_export",
+            "--net_id",
+            "network_def",
+            "--filepath",
+            str(filepath),
+            "--ckpt_file",
+            str(ckpt),
+            "--meta_file",
+            str(configs / "metadata.json"),
+            "--config_file",
+            str(configs / "inference.json"),
+            "--bundle_root",
+            str(bundle),
+            *extra,
+        ],
+        cwd=cwd,
+    )
+
+
+def bundle_fails(args: list[str], cwd, *needles: str) -> str:
+    """Run a bundle command that must fail; assert every ``needle`` is in its output; return the output."""
+    proc = run_bundle(args, cwd=cwd, check=False)
+    assert proc.returncode != 0, "the command succeeded"
+    text = proc.stdout + proc.stderr
+    for needle in needles:
+        assert needle in text, f"expected {needle!r} in the error output:\n{text[-3000:]}"
+    return text
+
+
 def save_nifti(path: Path, array, affine=None) -> Path:
     """Write ``array`` as NIfTI (identity affine unless given); creates the folder."""
     import nibabel as nib

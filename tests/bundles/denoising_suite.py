@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import BUNDLES, load_json, run_bundle, snapshot, write_dicom_series
+from tests.conftest import BUNDLES, bundle_fails, ckpt_export, load_json, run_bundle, snapshot, write_dicom_series
 
 
 @dataclass(frozen=True)
@@ -283,29 +283,6 @@ def test_verify_net_in_out(spec, tmp_path):
     assert "data shape of network is verified with no error" in proc.stdout + proc.stderr
 
 
-def _export(spec, ckpt: Path, filepath: Path, cwd: Path, extra: list[str]) -> None:
-    run_bundle(
-        [
-            "monai.bundle",
-            "ckpt_export",
-            "--net_id",
-            "network_def",
-            "--filepath",
-            str(filepath),
-            "--ckpt_file",
-            str(ckpt),
-            "--meta_file",
-            str(spec.configs / "metadata.json"),
-            "--config_file",
-            spec.infer,
-            "--bundle_root",
-            str(spec.bundle),
-            *extra,
-        ],
-        cwd=cwd,
-    )
-
-
 HIDDEN_PACKAGE_RUN = """
 import sys
 sys.modules["medrestore"] = None  # the shared package is not importable here
@@ -341,7 +318,7 @@ def run_torchscript_without_shared_package(ts: Path, io_file: Path, shape=(36, 5
 
 def test_ckpt_export_loads_without_shared_package(spec, trained, tmp_path):
     ts = tmp_path / "model.ts"
-    _export(spec, trained / "models" / "model.pt", ts, tmp_path, spec.tiny_net)
+    ckpt_export(spec.bundle, trained / "models" / "model.pt", ts, tmp_path, spec.tiny_net)
     io = run_torchscript_without_shared_package(ts, tmp_path / "io.pt")
     net = spec.tiny_network()
     net.load_state_dict(torch.load(trained / "models" / "model.pt", map_location="cpu"))
@@ -395,15 +372,6 @@ def test_interrupted_training_resumes_from_last_checkpoint(spec, tiny_dataset, t
 # ---- bad input: one clear message naming the file and the cause; inputs untouched; nothing half-written
 
 
-def _fails(args, cwd, *needles):
-    proc = run_bundle(args, cwd=cwd, check=False)
-    assert proc.returncode != 0
-    text = proc.stdout + proc.stderr
-    for needle in needles:
-        assert needle in text, f"expected {needle!r} in the error output:\n{text[-3000:]}"
-    return text
-
-
 def _no_partial_outputs(out: Path):
     assert not out.exists() or not [
         p for p in out.rglob("*") if p.name.startswith(".tmp") or p.name.endswith("_restored.nii.gz")
@@ -412,17 +380,17 @@ def _no_partial_outputs(out: Path):
 
 def test_missing_dataset_folder(spec, trained, tmp_path):
     missing = tmp_path / "does_not_exist"
-    _fails(
+    bundle_fails(
         infer_args(spec, trained / "models" / "model.pt", missing, tmp_path / "out"),
         tmp_path,
         f"dataset_dir {missing} does not exist",
     )
-    _fails(train_args(spec, missing, tmp_path / "train_out"), tmp_path, str(missing / "datalist.json"))
+    bundle_fails(train_args(spec, missing, tmp_path / "train_out"), tmp_path, str(missing / "datalist.json"))
 
 
 def test_empty_dataset_folder(spec, trained, tmp_path):
     (tmp_path / "empty").mkdir()
-    _fails(
+    bundle_fails(
         infer_args(spec, trained / "models" / "model.pt", tmp_path / "empty", tmp_path / "out"),
         tmp_path,
         "holds no images",
@@ -434,7 +402,7 @@ def test_corrupt_dicom(spec, trained, tmp_path):
     folder.mkdir()
     (folder / "broken.dcm").write_bytes(b"\x00" * 128 + b"DICM" + b"\x02\x00" * 40)
     before = snapshot(folder)
-    _fails(
+    bundle_fails(
         infer_args(spec, trained / "models" / "model.pt", folder, tmp_path / "out"),
         tmp_path,
         "cannot read",
@@ -450,7 +418,7 @@ def test_nan_image(spec, trained, tmp_path):
     arr = np.ones((16, 16), np.float32)
     arr[3:5, 3:5] = np.nan
     nib.save(nib.Nifti1Image(arr, np.eye(4)), folder / "nan.nii.gz")
-    _fails(
+    bundle_fails(
         infer_args(spec, trained / "models" / "model.pt", folder, tmp_path / "out"),
         tmp_path,
         "nan.nii.gz: 4 of 256 voxels are NaN",
@@ -462,7 +430,7 @@ def test_4d_image(spec, trained, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     nib.save(nib.Nifti1Image(np.ones((8, 8, 4, 3), np.float32), np.eye(4)), folder / "fmri.nii.gz")
-    _fails(
+    bundle_fails(
         infer_args(spec, trained / "models" / "model.pt", folder, tmp_path / "out"),
         tmp_path,
         "fmri.nii.gz: image has 3 channels or time points",
@@ -472,7 +440,7 @@ def test_4d_image(spec, trained, tmp_path):
 def test_wrong_architecture_checkpoint(spec, tmp_path, tiny_dataset):
     wrong = tmp_path / "other.pt"
     torch.save(spec.other_network().state_dict(), wrong)
-    _fails(
+    bundle_fails(
         infer_args(spec, wrong, tiny_dataset, tmp_path / "out"),
         tmp_path,
         f"checkpoint {wrong} does not fit the network",
@@ -483,7 +451,7 @@ def test_output_dir_with_results_is_not_overwritten(spec, trained, tiny_dataset,
     out = tmp_path / "out"
     out.mkdir()
     (out / "img0_restored.nii.gz").write_bytes(b"earlier result")
-    _fails(
+    bundle_fails(
         infer_args(spec, trained / "models" / "model.pt", tiny_dataset, out),
         tmp_path,
         f"output_dir {out} already holds 1 result",

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import BUNDLES, load_json, run_bundle, snapshot, write_tiny_dataset
+from tests.conftest import BUNDLES, bundle_fails, ckpt_export, load_json, run_bundle, snapshot, write_tiny_dataset
 
 BUNDLE = BUNDLES / "modl_recon"
 CONFIGS = BUNDLE / "configs"
@@ -310,29 +310,6 @@ def test_inference_from_datalist(trained, tmp_path):
 # ---- TorchScript
 
 
-def _export(ckpt: Path, filepath: Path, cwd: Path, extra=()) -> None:
-    run_bundle(
-        [
-            "monai.bundle",
-            "ckpt_export",
-            "--net_id",
-            "network_def",
-            "--filepath",
-            str(filepath),
-            "--ckpt_file",
-            str(ckpt),
-            "--meta_file",
-            str(CONFIGS / "metadata.json"),
-            "--config_file",
-            str(CONFIGS / "inference.json"),
-            "--bundle_root",
-            str(BUNDLE),
-            *extra,
-        ],
-        cwd=cwd,
-    )
-
-
 HIDDEN_PACKAGE_RUN = """
 import sys
 sys.modules["medrestore"] = None  # the shared package is not importable here
@@ -371,7 +348,7 @@ def test_ckpt_export_runs_without_shared_package(trained, tmp_path):
     from medrestore.networks import MoDL
 
     ts = tmp_path / "model.ts"
-    _export(trained / "models" / "model.pt", ts, tmp_path, ["--iterations", "2", *TINY[:6]])
+    ckpt_export(BUNDLE, trained / "models" / "model.pt", ts, tmp_path, ["--iterations", "2", *TINY[:6]])
     inputs, out = run_torchscript_without_shared_package(ts, tmp_path)
     net = MoDL(iterations=2, features=4, layers=3, cg_iterations=3)
     net.load_state_dict(torch.load(trained / "models" / "model.pt", map_location="cpu"))
@@ -422,14 +399,6 @@ def test_interrupted_training_resumes_from_last_checkpoint(magnitudes, tmp_path)
 # ---- bad input: a clear message naming the file; inputs untouched; nothing half-written
 
 
-def _fails(args, cwd, *needles):
-    proc = run_bundle(args, cwd=cwd, check=False)
-    assert proc.returncode != 0
-    text = proc.stdout + proc.stderr
-    for needle in needles:
-        assert needle in text, f"expected {needle!r} in the error output:\n{text[-3000:]}"
-
-
 @pytest.mark.parametrize(
     "name, write, message",
     [
@@ -451,7 +420,7 @@ def test_bad_kspace_file(trained, tmp_path, name, write, message):
     write(str(folder / name))
     before = snapshot(folder)
     out = tmp_path / "out"
-    _fails(infer_args(trained / "models" / "model.pt", folder, out), tmp_path, f"{folder / name}: {message}")
+    bundle_fails(infer_args(trained / "models" / "model.pt", folder, out), tmp_path, f"{folder / name}: {message}")
     assert snapshot(folder) == before
     assert not out.exists() or not [p for p in out.rglob("*") if p.name.startswith(".tmp")]
 
@@ -460,18 +429,18 @@ def test_mask_of_wrong_shape(trained, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     np.savez(folder / "k.npz", kspace=np.ones((2, 16, 16), np.complex64), mask=np.ones(7))
-    _fails(infer_args(trained / "models" / "model.pt", folder, tmp_path / "out"), tmp_path, "mask has shape (7,)")
+    bundle_fails(infer_args(trained / "models" / "model.pt", folder, tmp_path / "out"), tmp_path, "mask has shape (7,)")
 
 
 def test_missing_and_empty_inputs(trained, tmp_path):
     ckpt = trained / "models" / "model.pt"
-    _fails(
+    bundle_fails(
         infer_args(ckpt, tmp_path / "nope", tmp_path / "out"),
         tmp_path,
         f"dataset_dir {tmp_path / 'nope'} does not exist",
     )
     (tmp_path / "empty").mkdir()
-    _fails(infer_args(ckpt, tmp_path / "empty", tmp_path / "out"), tmp_path, "lists no k-space files")
+    bundle_fails(infer_args(ckpt, tmp_path / "empty", tmp_path / "out"), tmp_path, "lists no k-space files")
 
 
 def test_wrong_checkpoint_and_existing_results(trained, tmp_path):
@@ -480,11 +449,11 @@ def test_wrong_checkpoint_and_existing_results(trained, tmp_path):
     inputs = kspace_files(tmp_path / "inputs")
     wrong = tmp_path / "wrong.pt"
     torch.save(MoDL(features=6, layers=3).state_dict(), wrong)
-    _fails(infer_args(wrong, inputs, tmp_path / "out"), tmp_path, f"checkpoint {wrong} does not fit the network")
+    bundle_fails(infer_args(wrong, inputs, tmp_path / "out"), tmp_path, f"checkpoint {wrong} does not fit the network")
     out = tmp_path / "results"
     out.mkdir()
     (out / "single_recon.nii.gz").write_bytes(b"earlier result")
-    _fails(
+    bundle_fails(
         infer_args(trained / "models" / "model.pt", inputs, out), tmp_path, f"output_dir {out} already holds 1 result"
     )
     assert (out / "single_recon.nii.gz").read_bytes() == b"earlier result"
