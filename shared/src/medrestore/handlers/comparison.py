@@ -22,10 +22,14 @@ class ComparisonPNGSaver:
         filename: output PNG path.
         num_samples: items shown, one row each. Defaults to 4.
         crop: side of the square crop shown. Defaults to 128.
+        names: column titles of (image, pred, label). Defaults to ("noisy", "restored", "clean").
     """
 
-    def __init__(self, filename: str, num_samples: int = 4, crop: int = 128) -> None:
+    def __init__(
+        self, filename: str, num_samples: int = 4, crop: int = 128, names=("noisy", "restored", "clean")
+    ) -> None:
         self.filename, self.num_samples, self.crop = filename, num_samples, crop
+        self.names = tuple(names)
         self.rows: list[dict[str, np.ndarray]] = []
 
     def attach(self, engine: Engine) -> None:
@@ -46,14 +50,9 @@ class ComparisonPNGSaver:
             if len(self.rows) >= self.num_samples:
                 return
             if all(k in item for k in ("image", "pred", "label")):
-                self.rows.append(
-                    {
-                        "noisy": self._plane(item["image"]),
-                        "restored": self._plane(item["pred"]),
-                        "clean": self._plane(item["label"]),
-                    }
-                )
+                planes = (self._plane(item["image"]), self._plane(item["pred"]), self._plane(item["label"]))
+                self.rows.append(dict(zip(self.names, planes)))
 
     def write(self, engine: Engine) -> None:
         if self.rows:
-            save_png(self.filename, comparison_grid(self.rows, reference="clean"))
+            save_png(self.filename, comparison_grid(self.rows, reference=self.names[2]))
