@@ -46,7 +46,7 @@ class DataConsistency(nn.Module):
         return F.softplus(self.raw_lam)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor, physics: MultiCoilMRI) -> torch.Tensor:
-        lam = F.softplus(self.raw_lam)
+        lam = self.lam
         if physics.single_coil:
             mask = physics.mask.expand_as(y)[:, 0]
             return ifft2c((mask * y[:, 0] + lam * fft2c(z)) / (mask + lam))
