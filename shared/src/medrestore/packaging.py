@@ -77,9 +77,13 @@ def _entry(bundle_root: str, rel: str) -> dict:
     return {"path": rel, "hash_val": file_sha256(os.path.join(bundle_root, rel)), "hash_type": "sha256"}
 
 
-def record_hashes(bundle_root: str, files=WEIGHT_FILES) -> str:
-    """Write ``<bundle_root>/large_files.yml`` with the SHA-256 of the ``files`` that exist; returns its path."""
+def record_hashes(bundle_root: str, files=None) -> str:
+    """Write ``<bundle_root>/large_files.yml`` with the SHA-256 of the ``files`` that exist (default:
+    ``models/model.pt``, ``models/model.ts``, then every other file in ``models/``); returns its path."""
     path = os.path.join(bundle_root, HASHES_FILE)
+    if files is None:
+        others = sorted(f"models/{n}" for n in os.listdir(os.path.join(bundle_root, "models")))
+        files = [*WEIGHT_FILES, *(f for f in others if f not in WEIGHT_FILES)]
     _write(path, [_entry(bundle_root, rel) for rel in files if os.path.isfile(os.path.join(bundle_root, rel))])
     return path
 
