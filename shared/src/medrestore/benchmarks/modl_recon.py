@@ -230,6 +230,7 @@ def run(data_dir: str, output_dir: str, varnet_path: str, max_items: int | None 
         entry = {
             "setting": setting_name(setting),
             "n": len(test),
+            "tuned": {"cg_iterations": best_iters, "l1_lambda": best_lam},
             "tuning": {
                 "cg_iterations": {str(k): v for k, v in cg_scores.items()},
                 "l1_lambda": {f"{k:g}": v for k, v in l1_scores.items()},
@@ -260,8 +261,7 @@ def run(data_dir: str, output_dir: str, varnet_path: str, max_items: int | None 
     # seconds per 256 x 256 slice
     item = timing_item(data_dir)
     best = results["settings"][TARGET_SETTING]
-    cg_iters = int(next(n for n in best["methods"] if n.startswith("CG-SENSE")).split("(")[1].split()[0])
-    lam = float(next(n for n in best["methods"] if n.startswith("L1-wavelet")).split("lambda ")[1].rstrip(")"))
+    cg_iters, lam = best["tuned"]["cg_iterations"], best["tuned"]["l1_lambda"]
     timings = {
         "zero-filled": median_seconds(lambda: zero_filled(item)),
         "CG-SENSE": median_seconds(lambda: cg_sense(item, cg_iters)),
