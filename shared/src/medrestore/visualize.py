@@ -36,7 +36,7 @@ def comparison_grid(
     """Tile 2D images into a labelled uint8 grid: one row per sample, one column per entry.
 
     Every image is shown on ``[0, 1]``; when ``reference`` is a column, each other column except the
-    first (the degraded input) also gets an error map ``|x - reference| * error_gain``.
+    first (the degraded input) also gets an error map ``|x - reference| * error_gain``, titled ``err <name> x<gain>``.
 
     Args:
         rows: list of ``{column name: (H, W) array}``, all rows with the same column names and image size.
@@ -52,7 +52,7 @@ def comparison_grid(
         if reference is not None and reference in row:
             for n in names[1:]:
                 if n != reference:
-                    cells.append((f"|{n}-{reference}|x{error_gain:g}", np.abs(row[n] - row[reference]) * error_gain))
+                    cells.append((f"err {n} x{error_gain:g}", np.abs(row[n] - row[reference]) * error_gain))
         panels.append(cells)
     h, w = np.asarray(panels[0][0][1]).shape
     grid = np.zeros((len(panels) * (h + label_height), len(panels[0]) * w), dtype=np.uint8)

@@ -43,7 +43,7 @@ BUNDLE = os.path.join(REPO, "bundles", "modl_recon")
 SETTINGS = (("poisson", 4.0), ("poisson", 8.0), ("random", 4.0))
 TARGET_SETTING = 0  # 2D Poisson 4x, 8 coils: the setting of the quality targets
 CG_ITERATIONS = (3, 5, 10, 20, 40)
-L1_LAMBDAS = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
+L1_LAMBDAS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
 L1_ITERATIONS = 100
 K_CURVE = tuple(range(1, 11))
 
@@ -226,7 +226,7 @@ def run(data_dir: str, output_dir: str, varnet_path: str, max_items: int | None 
                 row = {"zero-filled": recons["zero-filled"] / peak}
                 row.update({n.split(" (")[0]: recons[n] / peak for n in methods if n != "zero-filled"})
                 row["reference"] = ref / peak
-                crops.append({k: center_crop(v, 96) for k, v in row.items()})
+                crops.append({k: center_crop(v, 128) for k, v in row.items()})
         entry = {
             "setting": setting_name(setting),
             "n": len(test),
