@@ -21,6 +21,14 @@ SCHEMA = REFERENCE / "meta_schema_20240725.json"
 TINY_NET = ["--network_def#channels", "8", "--network_def#num_blocks", "1", "--network_def#layers_per_block", "2"]
 
 
+def bundle_command(command: str, *extra: str, **options) -> list[str]:
+    """Arguments of ``python -m monai.bundle <command>``: each keyword becomes ``--key value``, then ``extra``."""
+    args = ["monai.bundle", command]
+    for key, value in options.items():
+        args += [f"--{key}", str(value)]
+    return [*args, *extra]
+
+
 def run_bundle(
     args: list[str], cwd: str | os.PathLike, env: dict | None = None, timeout: int = 600, check: bool = True
 ):
@@ -53,15 +61,14 @@ def bundle_inference(
     """``monai.bundle run`` of a bundle's inference.json (a name under ``bundles/``, or a bundle
     folder) with its own weights on ``dataset``, writing to ``out``."""
     root = bundle if isinstance(bundle, Path) else BUNDLES / bundle
-    args = [
-        "monai.bundle",
+    args = bundle_command(
         "run",
-        "--config_file",
-        str(root / "configs" / "inference.json"),
-        "--bundle_root",
-        str(root),
-    ]
-    args += ["--dataset_dir", str(dataset), "--output_dir", str(out), *(extra or [])]
+        *(extra or []),
+        config_file=root / "configs" / "inference.json",
+        bundle_root=root,
+        dataset_dir=dataset,
+        output_dir=out,
+    )
     return run_bundle(args, cwd=out.parent, env=env, check=check)
 
 
@@ -69,23 +76,16 @@ def ckpt_export(bundle: Path, ckpt: Path, filepath: Path, cwd: Path, extra=()) -
     """``monai.bundle ckpt_export`` of a bundle's ``network_def`` (inference.json) with ``ckpt`` to ``filepath``."""
     configs = bundle / "configs"
     run_bundle(
-        [
-            "monai.bundle",
+        bundle_command(
             "ckpt_export",
-            "--net_id",
-            "network_def",
-            "--filepath",
-            str(filepath),
-            "--ckpt_file",
-            str(ckpt),
-            "--meta_file",
-            str(configs / "metadata.json"),
-            "--config_file",
-            str(configs / "inference.json"),
-            "--bundle_root",
-            str(bundle),
             *extra,
-        ],
+            net_id="network_def",
+            filepath=filepath,
+            ckpt_file=ckpt,
+            meta_file=configs / "metadata.json",
+            config_file=configs / "inference.json",
+            bundle_root=bundle,
+        ),
         cwd=cwd,
     )
 

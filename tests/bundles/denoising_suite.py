@@ -21,7 +21,16 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import BUNDLES, bundle_fails, ckpt_export, load_json, run_bundle, snapshot, write_dicom_series
+from tests.conftest import (
+    BUNDLES,
+    bundle_command,
+    bundle_fails,
+    ckpt_export,
+    load_json,
+    run_bundle,
+    snapshot,
+    write_dicom_series,
+)
 
 
 @dataclass(frozen=True)
@@ -72,45 +81,31 @@ def train_args(
     config_file: str | None = None,
 ) -> list[str]:
     """``monai.bundle run`` of ``config_file`` (train.json, or a list with an overlay) on a tiny network."""
-    return [
-        "monai.bundle",
+    return bundle_command(
         "run",
-        "--config_file",
-        config_file or spec.train,
-        "--bundle_root",
-        str(spec.bundle),
-        "--dataset_dir",
-        str(dataset),
-        "--output_dir",
-        str(out),
-        "--ckpt_dir",
-        str(out / "models"),
-        "--epochs",
-        str(epochs),
-        "--val_interval",
-        "1",
         *spec.tiny_net,
         *(extra or []),
-    ]
+        config_file=config_file or spec.train,
+        bundle_root=spec.bundle,
+        dataset_dir=dataset,
+        output_dir=out,
+        ckpt_dir=out / "models",
+        epochs=epochs,
+        val_interval=1,
+    )
 
 
 def infer_args(spec: BundleSpec, ckpt: Path, dataset: Path, out: Path, extra: list[str] | None = None) -> list[str]:
-    return [
-        "monai.bundle",
+    return bundle_command(
         "run",
-        "--config_file",
-        spec.infer,
-        "--bundle_root",
-        str(spec.bundle),
-        "--ckpt_path",
-        str(ckpt),
-        "--dataset_dir",
-        str(dataset),
-        "--output_dir",
-        str(out),
         *spec.tiny_net,
         *(extra or []),
-    ]
+        config_file=spec.infer,
+        bundle_root=spec.bundle,
+        ckpt_path=ckpt,
+        dataset_dir=dataset,
+        output_dir=out,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,16 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import BUNDLES, bundle_fails, ckpt_export, load_json, run_bundle, snapshot, write_tiny_dataset
+from tests.conftest import (
+    BUNDLES,
+    bundle_command,
+    bundle_fails,
+    ckpt_export,
+    load_json,
+    run_bundle,
+    snapshot,
+    write_tiny_dataset,
+)
 
 BUNDLE = BUNDLES / "modl_recon"
 CONFIGS = BUNDLE / "configs"
@@ -42,48 +51,37 @@ def magnitudes(tmp_path_factory) -> Path:
     return root
 
 
-def train_args(dataset: Path, out: Path, epochs: int = 1, extra=(), config_file: str = TRAIN) -> list[str]:
-    return [
-        "monai.bundle",
+def bundle_args(config_file: str, dataset: Path, out: Path, ckpt_dir: Path, *extra: str) -> list[str]:
+    """``monai.bundle run`` arguments for a train/evaluate config on ``dataset``, writing under ``out``."""
+    return bundle_command(
         "run",
-        "--config_file",
-        config_file,
-        "--bundle_root",
-        str(BUNDLE),
-        "--dataset_dir",
-        str(dataset),
-        "--output_dir",
-        str(out),
-        "--ckpt_dir",
-        str(out / "models"),
-        "--epochs",
-        str(epochs),
-        "--val_interval",
-        "1",
-        *TINY,
         *extra,
-    ]
+        config_file=config_file,
+        bundle_root=BUNDLE,
+        dataset_dir=dataset,
+        output_dir=out,
+        ckpt_dir=ckpt_dir,
+    )
+
+
+def train_args(dataset: Path, out: Path, epochs: int = 1, extra=(), config_file: str = TRAIN) -> list[str]:
+    return bundle_args(
+        config_file, dataset, out, out / "models", "--epochs", str(epochs), "--val_interval", "1", *TINY, *extra
+    )
 
 
 def infer_args(ckpt: Path, dataset: Path, out: Path, extra=()) -> list[str]:
-    return [
-        "monai.bundle",
+    return bundle_command(
         "run",
-        "--config_file",
-        str(CONFIGS / "inference.json"),
-        "--bundle_root",
-        str(BUNDLE),
-        "--ckpt_path",
-        str(ckpt),
-        "--dataset_dir",
-        str(dataset),
-        "--output_dir",
-        str(out),
-        "--iterations",
-        "2",
         *TINY[:6],
         *extra,
-    ]
+        config_file=CONFIGS / "inference.json",
+        bundle_root=BUNDLE,
+        ckpt_path=ckpt,
+        dataset_dir=dataset,
+        output_dir=out,
+        iterations=2,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -226,24 +224,7 @@ def test_stage_two_starts_from_the_k1_weights(trained, magnitudes, tmp_path):
 
 def _evaluate(trained, dataset, out, cwd, extra=()):
     run_bundle(
-        [
-            "monai.bundle",
-            "run",
-            "--config_file",
-            overlay("evaluate.json"),
-            "--bundle_root",
-            str(BUNDLE),
-            "--dataset_dir",
-            str(dataset),
-            "--output_dir",
-            str(out),
-            "--ckpt_dir",
-            str(trained / "models"),
-            "--iterations",
-            "2",
-            *TINY,
-            *extra,
-        ],
+        bundle_args(overlay("evaluate.json"), dataset, out, trained / "models", "--iterations", "2", *TINY, *extra),
         cwd=cwd,
     )
     return dict(line.split(",") for line in (out / "metrics.csv").read_text().split())
