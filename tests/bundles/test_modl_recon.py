@@ -4,6 +4,7 @@ the fly) and users' k-space files of every supported format, a tiny MoDL of the 
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -220,6 +221,64 @@ def test_stage_two_starts_from_the_k1_weights(trained, magnitudes, tmp_path):
     k1 = torch.load(trained / "models" / "model_k1.pt", map_location="cpu")
     start = torch.load(out / "models" / "model.pt", map_location="cpu")
     assert all(torch.equal(k1[k], start[k]) for k in k1)  # learning rate 0: the loaded weights, unchanged
+
+
+def fully_sampled_kspace(root: Path, undersampled: str | None = None) -> Path:
+    """A user's k-space training set: fully sampled 4-coil fastMRI-style files (no coil maps: estimated)
+    with a datalist; ``undersampled`` names one extra 4x-undersampled training file."""
+    from medrestore.data import random_ellipse_phantom
+    from medrestore.data.kspace import simulate_multicoil_kspace
+    from medrestore.data.mri import write_kspace_h5
+
+    datalist = {"training": [], "validation": []}
+    for i in range(6):
+        part = "training" if i < 4 else "validation"
+        phantom = torch.as_tensor(random_ellipse_phantom(SHAPE, seed=100 + i), dtype=torch.float32)
+        sim = simulate_multicoil_kspace(phantom, torch.ones(SHAPE), num_coils=4, noise_std=0.005, seed=i)
+        write_kspace_h5(str(root / part / f"s{i}.h5"), sim["kspace"], sim["mask"])
+        datalist[part].append({"kspace": f"{part}/s{i}.h5"})
+    if undersampled:
+        sim = simulate_multicoil_kspace(phantom, sampling_mask_4x(), num_coils=4, noise_std=0.005, seed=9)
+        write_kspace_h5(str(root / "training" / undersampled), sim["kspace"], sim["mask"])
+        datalist["training"].append({"kspace": f"training/{undersampled}"})
+    (root / "datalist.json").write_text(json.dumps(datalist, indent=4))
+    return root / "datalist.json"
+
+
+def sampling_mask_4x() -> torch.Tensor:
+    from medrestore.transforms import sampling_mask
+
+    return sampling_mask("poisson", SHAPE, 4.0, 0)
+
+
+def test_training_on_fully_sampled_kspace_files(tmp_path):
+    """train_kspace.json: retrospective undersampling of the user's fully sampled k-space, with fixed
+    validation masks; an undersampled file among them is rejected by name."""
+    datalist = fully_sampled_kspace(tmp_path / "data")
+    out = tmp_path / "out"
+    args = bundle_args(
+        overlay("train_kspace.json"), tmp_path / "data", out, out / "models", "--datalist", str(datalist)
+    )
+    proc = run_bundle([*args, "--epochs", "2", "--val_interval", "1", *TINY], cwd=tmp_path)
+    assert (out / "models" / "model_k1.pt").is_file()
+    psnr = [float(v) for v in re.findall(r"Metrics -- val_psnr: ([0-9.]+)", proc.stdout + proc.stderr)]
+    assert len(psnr) == 2 and all(10 < p < 60 for p in psnr)  # one validation per epoch
+    stage2 = bundle_args(
+        overlay("train_kspace.json", "train_unrolled.json"),
+        tmp_path / "data",
+        out,
+        out / "models",
+        "--datalist",
+        str(datalist),
+    )
+    run_bundle([*stage2, "--epochs", "1", "--val_interval", "1", "--iterations", "2", *TINY], cwd=tmp_path)
+    assert (out / "models" / "model.pt").is_file()
+
+    bad = fully_sampled_kspace(tmp_path / "bad", undersampled="partial.h5")
+    args = bundle_args(
+        overlay("train_kspace.json"), tmp_path / "bad", tmp_path / "o2", tmp_path / "o2", "--datalist", str(bad)
+    )
+    bundle_fails([*args, "--epochs", "1", *TINY], tmp_path, "partial.h5", "fully sampled")
 
 
 def _evaluate(trained, dataset, out, cwd, extra=()):

@@ -4,7 +4,7 @@ import torch
 
 from medrestore.data import random_ellipse_phantom
 from medrestore.physics import MultiCoilMRI
-from medrestore.transforms import ReconInputsd, ReconMagnituded, SimulateKSpaced, sampling_mask
+from medrestore.transforms import ReconInputsd, ReconMagnituded, SimulateKSpaced, UndersampleKSpaced, sampling_mask
 
 SHAPE = (64, 64)
 
@@ -60,3 +60,32 @@ def test_magnitude_back_in_input_units_and_fastmri_normalisation():
     assert d["pred"].shape == (1, 4, 4) and torch.allclose(d["pred"], torch.full((1, 4, 4), 10.0))
     d = ReconMagnituded(keys=["pred", "label"], reference_key="label")({"pred": pred, "label": label})
     assert d["label"].max() == 1.0 and torch.allclose(d["pred"], torch.full((1, 4, 4), 0.5))
+
+
+def _fully_sampled(seed=3):
+    """A LoadKSpaced-like item: fully sampled noise-free 4-coil k-space, its maps and the true image."""
+    from medrestore.data.kspace import simulate_multicoil_kspace
+
+    phantom = torch.as_tensor(random_ellipse_phantom(SHAPE, seed=seed), dtype=torch.float32)
+    sim = simulate_multicoil_kspace(phantom, torch.ones(SHAPE), num_coils=4, noise_std=0.0, seed=seed)
+    return {"kspace": sim["kspace"], "mask": sim["mask"], "coil_maps": sim["coil_maps"], "source": "a.h5"}, sim
+
+
+def test_retrospective_undersampling_keeps_the_full_image_as_reference():
+    item, sim = _fully_sampled()
+    out = UndersampleKSpaced(masks=[("poisson", 4.0), ("random", 4.0)])({**item, "seed": 8})
+    mask = sampling_mask("poisson", SHAPE, 4.0, 8)
+    assert out["sampling"] == "poisson 4x" and torch.equal(out["mask"], mask)
+    assert torch.equal(out["kspace"], sim["kspace"] * mask)
+    support = sim["coil_maps"].abs().pow(2).sum(0) > 0.5  # where the maps are normalised
+    assert torch.allclose(out["target"][support], sim["target"][support], atol=1e-5)
+    again = UndersampleKSpaced(masks=[("poisson", 4.0), ("random", 4.0)])({**item, "seed": 8})
+    assert torch.equal(again["kspace"], out["kspace"])
+    assert torch.equal(item["kspace"], sim["kspace"])  # the input item is not modified
+
+
+def test_retrospective_undersampling_rejects_undersampled_files():
+    item, _ = _fully_sampled()
+    item["mask"] = sampling_mask("poisson", SHAPE, 4.0, 0)
+    with pytest.raises(ValueError, match=r"a\.h5: only 2\d% of k-space is sampled.*fully sampled"):
+        UndersampleKSpaced()(item)

@@ -55,10 +55,13 @@ def _num_slices(path: str) -> int:
         return f["kspace"].shape[0] if f["kspace"].ndim == 4 else 1
 
 
-def list_kspace_items(dataset_dir: str, datalist: str | None = None, key: str = "test") -> list[dict]:
+def list_kspace_items(
+    dataset_dir: str, datalist: str | None = None, key: str = "test", seed_start: int | None = None
+) -> list[dict]:
     """Items ``{"kspace": path, "slice": i}`` to reconstruct: every k-space file in ``dataset_dir``, or the
     ``key`` section of a MONAI datalist (paths relative to ``dataset_dir``). Multi-slice HDF5 files give
-    one item per slice. Fails naming the folder, datalist or file when nothing is usable."""
+    one item per slice. With ``seed_start``, items without a ``"seed"`` get ``seed_start + index`` (fixed
+    undersampling masks for validation). Fails naming the folder, datalist or file when nothing is usable."""
     from monai.data import load_decathlon_datalist
 
     if datalist:
@@ -85,6 +88,8 @@ def list_kspace_items(dataset_dir: str, datalist: str | None = None, key: str = 
             out += [{**item, "slice": s} for s in range(_num_slices(path))]
         else:
             out.append(item)
+    if seed_start is not None:
+        out = [{"seed": seed_start + i, **item} for i, item in enumerate(out)]
     return out
 
 

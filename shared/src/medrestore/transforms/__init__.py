@@ -1,7 +1,7 @@
 """MONAI dictionary transforms shared by the bundles (degradations live in ``medrestore.noise``)."""
 
 from .intensity import WindowIntensityd, window_bounds
-from .kspace import LoadKSpaced, ReconInputsd, ReconMagnituded, SimulateKSpaced, sampling_mask
+from .kspace import LoadKSpaced, ReconInputsd, ReconMagnituded, SimulateKSpaced, UndersampleKSpaced, sampling_mask
 from .sampling import ForegroundWeightd
 from .validation import ImageInputError, LoadImageCheckedd, ValidateImaged, source_name
 
@@ -12,6 +12,7 @@ __all__ = [
     "ReconInputsd",
     "ReconMagnituded",
     "SimulateKSpaced",
+    "UndersampleKSpaced",
     "LoadImageCheckedd",
     "ValidateImaged",
     "WindowIntensityd",

@@ -1,6 +1,7 @@
 """MONAI dictionary transforms from k-space (read or simulated) to the reconstruction networks' inputs.
 
-Pipeline: :class:`LoadKSpaced` (users' files) or :class:`SimulateKSpaced` (magnitude images) give
+Pipeline: :class:`LoadKSpaced` (users' files; :class:`UndersampleKSpaced` undersamples fully sampled
+ones for training) or :class:`SimulateKSpaced` (magnitude images) give
 complex ``kspace`` ``(C, H, W)``, ``mask`` ``(H, W)``, ``coil_maps`` ``(C, H, W)`` and, when known, a
 reference ``target`` ``(H, W)``; :class:`ReconInputsd` turns them into real tensors with a
 normalised intensity scale. After the network, :class:`ReconMagnituded` undoes the scale and keeps
@@ -25,7 +26,7 @@ from medrestore.physics.fft import complex_to_channels
 from medrestore.physics.masks import cartesian_mask, poisson_disc_mask
 from medrestore.physics.mri import MultiCoilMRI
 
-__all__ = ["LoadKSpaced", "ReconInputsd", "ReconMagnituded", "SimulateKSpaced", "sampling_mask"]
+__all__ = ["LoadKSpaced", "ReconInputsd", "ReconMagnituded", "SimulateKSpaced", "UndersampleKSpaced", "sampling_mask"]
 
 
 @functools.lru_cache(maxsize=512)
@@ -38,7 +39,32 @@ def sampling_mask(kind: str, shape: tuple[int, int], acceleration: float, seed: 
     return cartesian_mask(shape, acceleration, kind=kind, seed=seed)
 
 
-class SimulateKSpaced(Randomizable, MapTransform):
+class _SeededMaskd(Randomizable, MapTransform):
+    """Draws one sampling mask per item: the setting ``masks[seed % len(masks)]`` and the mask from the
+    item's ``seed_key`` (validation and test: identical in every run) or, without it, from the
+    transform's random state (training, one of ``mask_pool`` cached masks per setting)."""
+
+    def __init__(self, keys, masks: Sequence[Sequence], seed_key: str, mask_pool: int) -> None:
+        MapTransform.__init__(self, keys)
+        self.masks = [(str(kind), float(acc)) for kind, acc in masks]
+        self.seed_key, self.mask_pool = seed_key, mask_pool
+        self._seed = 0
+
+    def randomize(self, data=None) -> None:
+        self._seed = int(self.R.randint(0, 2**31 - 1))
+
+    def draw(self, d: Mapping, shape: tuple[int, int]) -> tuple[int, torch.Tensor, str]:
+        """``(seed, (H, W) mask, "kind accx")`` for item ``d``."""
+        fixed = d.get(self.seed_key)
+        if fixed is None:
+            self.randomize()
+        seed = int(fixed) if fixed is not None else self._seed
+        kind, acc = self.masks[seed % len(self.masks)]
+        mask_seed = seed if fixed is not None else seed % self.mask_pool
+        return seed, sampling_mask(kind, tuple(shape), acc, mask_seed), f"{kind} {acc:g}x"
+
+
+class SimulateKSpaced(_SeededMaskd):
     """Multi-coil k-space simulated from a magnitude image ``(1, H, W)`` on ``[0, 1]``
     (:func:`medrestore.data.kspace.simulate_multicoil_kspace`).
 
@@ -62,30 +88,60 @@ class SimulateKSpaced(Randomizable, MapTransform):
         seed_key: str = "seed",
         mask_pool: int = 32,
     ) -> None:
-        MapTransform.__init__(self, keys)
-        self.masks = [(str(kind), float(acc)) for kind, acc in masks]
-        self.num_coils, self.noise_std, self.seed_key, self.mask_pool = num_coils, noise_std, seed_key, mask_pool
-        self._seed = 0
-
-    def randomize(self, data=None) -> None:
-        self._seed = int(self.R.randint(0, 2**31 - 1))
+        super().__init__(keys, masks, seed_key, mask_pool)
+        self.num_coils, self.noise_std = num_coils, noise_std
 
     def __call__(self, data: Mapping) -> dict:
         d = dict(data)
-        fixed = d.get(self.seed_key)
-        if fixed is None:
-            self.randomize()
-        seed = int(fixed) if fixed is not None else self._seed
-        kind, acc = self.masks[seed % len(self.masks)]
         for key in self.key_iterator(d):
             magnitude = torch.as_tensor(np.asarray(d[key]), dtype=torch.float32)[0]
-            mask_seed = seed if fixed is not None else seed % self.mask_pool
-            mask = sampling_mask(kind, tuple(magnitude.shape), acc, mask_seed)
-            sim = simulate_multicoil_kspace(magnitude, mask, self.num_coils, self.noise_std, seed=seed)
-            d.update(sim)
-            d["sampling"] = f"{kind} {acc:g}x"
+            seed, mask, d["sampling"] = self.draw(d, tuple(magnitude.shape))
+            d.update(simulate_multicoil_kspace(magnitude, mask, self.num_coils, self.noise_std, seed=seed))
             meta = getattr(d[key], "meta", None) or {}
             d["source"] = str(meta.get("filename_or_obj", d.get("source", "simulated")))
+        return d
+
+
+class UndersampleKSpaced(_SeededMaskd):
+    """Retrospective undersampling of fully sampled multi-coil k-space (after :class:`LoadKSpaced`), to
+    train or validate on measured data. The reference ``target`` ``(H, W)`` is the coil-combined image
+    of the full k-space, ``S^H F^H y`` with the item's ``coil_maps`` (what the network outputs, on the
+    same scale); ``kspace`` becomes ``mask * y`` and ``mask`` the drawn ``(H, W)`` mask. No noise is
+    added: measured k-space has its own.
+
+    Args:
+        keys: the k-space key (complex ``(C, H, W)``).
+        masks, seed_key, mask_pool: as :class:`SimulateKSpaced`.
+        min_sampled: the file's own mask must cover at least this fraction of k-space, otherwise the
+            item is rejected naming its file (undersampled files cannot give a reference).
+    """
+
+    def __init__(
+        self,
+        keys: str = "kspace",
+        masks: Sequence[Sequence] = (("poisson", 4.0),),
+        seed_key: str = "seed",
+        mask_pool: int = 32,
+        min_sampled: float = 0.95,
+    ) -> None:
+        super().__init__(keys, masks, seed_key, mask_pool)
+        self.min_sampled = min_sampled
+
+    def __call__(self, data: Mapping) -> dict:
+        d = dict(data)
+        for key in self.key_iterator(d):
+            full, maps = torch.as_tensor(d[key]), torch.as_tensor(d["coil_maps"])
+            sampled = float(torch.as_tensor(d["mask"]).to(torch.float32).mean())
+            if sampled < self.min_sampled:
+                raise ValueError(
+                    f"{d.get('source', 'k-space item')}: only {sampled:.0%} of k-space is sampled; training "
+                    f"by retrospective undersampling needs fully sampled k-space (at least {self.min_sampled:.0%})."
+                )
+            seed, mask, d["sampling"] = self.draw(d, tuple(full.shape[-2:]))
+            full_op = MultiCoilMRI(torch.ones_like(mask)[None, None], maps[None].to(torch.complex64))
+            d["target"] = full_op.A_adjoint(full[None].to(torch.complex64))[0]
+            d[key] = full * mask.to(full.real.dtype)
+            d["mask"] = mask.to(torch.float32)
         return d
 
 
