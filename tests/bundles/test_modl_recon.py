@@ -314,6 +314,40 @@ def test_evaluate_simulated_split_equals_evaluate_on_the_written_kspace_files(tr
     assert (tmp_path / "files" / "evaluation_comparison.png").is_file()
 
 
+def test_evaluate_fully_sampled_files_retrospectively(trained, tmp_path):
+    """--retrospective true undersamples fully sampled files with fixed masks: the same metrics as the
+    same undersampling written to files with their reference."""
+    from medrestore.data.mri import write_kspace_h5
+    from medrestore.transforms import LoadKSpaced, UndersampleKSpaced
+
+    datalist = fully_sampled_kspace(tmp_path / "data")
+    retro = ["--eval_split", "validation", "--masks", "[['poisson', 4.0]]"]
+    full = _evaluate(
+        trained,
+        tmp_path / "data",
+        tmp_path / "retro",
+        tmp_path,
+        [*retro, "--kspace_datalist", str(datalist), "--retrospective", "true"],
+    )
+    assert 10 < float(full["val_psnr"]) < 60
+    items = load_json(datalist)["validation"]
+    for i, item in enumerate(items):
+        d = LoadKSpaced()({"kspace": str(tmp_path / "data" / item["kspace"])})
+        d = UndersampleKSpaced(masks=[("poisson", 4.0)])({**d, "seed": 5000 + i})
+        item["kspace"] = str(tmp_path / "under" / f"{i}.h5")
+        write_kspace_h5(item["kspace"], d["kspace"], d["mask"], d["coil_maps"], d["target"])
+    (tmp_path / "under.json").write_text(json.dumps({"validation": items}))
+    under = _evaluate(
+        trained,
+        tmp_path / "data",
+        tmp_path / "under_out",
+        tmp_path,
+        [*retro, "--kspace_datalist", str(tmp_path / "under.json")],
+    )
+    for name in full:
+        assert float(under[name]) == pytest.approx(float(full[name]), rel=1e-4), name
+
+
 def test_inference_on_every_kspace_format(trained, tmp_path):
     inputs = kspace_files(tmp_path / "inputs")
     before = snapshot(inputs)
