@@ -134,8 +134,8 @@ class UndersampleKSpaced(_SeededMaskd):
             sampled = float(torch.as_tensor(d["mask"]).to(torch.float32).mean())
             if sampled < self.min_sampled:
                 raise ValueError(
-                    f"{d.get('source', 'k-space item')}: only {sampled:.0%} of k-space is sampled; training "
-                    f"by retrospective undersampling needs fully sampled k-space (at least {self.min_sampled:.0%})."
+                    f"{d.get('source', 'k-space item')}: only {sampled:.0%} of k-space is sampled; retrospective "
+                    f"undersampling needs fully sampled k-space (at least {self.min_sampled:.0%}) to give a reference."
                 )
             seed, mask, d["sampling"] = self.draw(d, tuple(full.shape[-2:]))
             full_op = MultiCoilMRI(torch.ones_like(mask)[None, None], maps[None].to(torch.complex64))
