@@ -1,7 +1,7 @@
 import torch
 
 from medrestore.data import shepp_logan
-from medrestore.physics import MultiCoilMRI, birdcage_maps, calibration_maps, fft2c
+from medrestore.physics import MultiCoilMRI, birdcage_maps, calibration_maps, espirit_maps, fft2c
 
 
 def test_birdcage_maps_are_normalised_and_distinct():
@@ -28,3 +28,19 @@ def test_calibration_estimate_recovers_smooth_maps_inside_the_object():
     op = MultiCoilMRI(torch.ones(1, 1, 64, 64, dtype=torch.float64), est)
     back = op.A_adjoint(kspace)
     assert ((back.abs() - img.abs()).abs()[0][inside]).mean() < 0.1
+
+
+def test_espirit_recovers_the_maps_up_to_a_common_phase():
+    img = torch.tensor(shepp_logan((64, 64)), dtype=torch.complex128)
+    true = birdcage_maps(8, (64, 64), dtype=torch.complex128)[None]
+    mask = torch.zeros(64, 64)
+    mask[20:44, 20:44] = 1  # only the calibration centre is needed
+    est = espirit_maps(fft2c(true * img) * mask, calib=24)
+    assert est.shape == true.shape
+    inside = img.abs() > 0.1
+    # per-pixel correlation with the true (unit-norm) maps: 1 up to a phase common to all coils
+    corr = (est * true.conj()).sum(1).abs()[0]
+    assert corr[inside].min() > 0.99
+    torch.testing.assert_close(est.abs().pow(2).sum(1)[0][inside], torch.ones(int(inside.sum()), dtype=torch.float64))
+    assert torch.all(est[0, 0][inside].imag.abs() < 1e-6)  # coil 0 carries no phase
+    assert est[0, :, :3, :3].abs().max() == 0  # no signal in the corners: cropped to zero

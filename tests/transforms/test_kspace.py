@@ -89,3 +89,11 @@ def test_retrospective_undersampling_rejects_undersampled_files():
     item["mask"] = sampling_mask("poisson", SHAPE, 4.0, 0)
     with pytest.raises(ValueError, match=r"a\.h5: only 2\d% of k-space is sampled.*fully sampled"):
         UndersampleKSpaced()(item)
+
+
+def test_load_kspace_names_its_coil_map_estimators():
+    from medrestore.transforms import LoadKSpaced
+
+    assert LoadKSpaced(coil_map_method="espirit").estimate_maps.__name__ == "espirit_maps"
+    with pytest.raises(ValueError, match="coil_map_method 'sense'.*calibration.*espirit"):
+        LoadKSpaced(coil_map_method="sense")

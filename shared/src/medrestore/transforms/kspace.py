@@ -21,7 +21,7 @@ from monai.transforms import MapTransform, Randomizable
 
 from medrestore.data.kspace import simulate_multicoil_kspace
 from medrestore.data.kspace_io import read_kspace
-from medrestore.physics.coils import calibration_maps
+from medrestore.physics.coils import calibration_maps, espirit_maps
 from medrestore.physics.fft import complex_to_channels
 from medrestore.physics.masks import cartesian_mask, poisson_disc_mask
 from medrestore.physics.mri import MultiCoilMRI
@@ -145,15 +145,21 @@ class UndersampleKSpaced(_SeededMaskd):
         return d
 
 
+COIL_MAP_ESTIMATORS = {"espirit": espirit_maps, "calibration": calibration_maps}
+
+
 class LoadKSpaced(MapTransform):
     """Read the k-space file named by ``d["kspace"]`` (slice ``d["slice"]`` of a multi-slice file) with
     :func:`medrestore.data.kspace_io.read_kspace`. Coil maps missing from the file are estimated from
-    the calibration centre (:func:`medrestore.physics.coils.calibration_maps`, ``calibration`` lines);
-    one coil gets ``S = 1``."""
+    the ``calibration x calibration`` centre with ``coil_map_method``: ``"espirit"``
+    (:func:`medrestore.physics.coils.espirit_maps`) or ``"calibration"`` (low-resolution coil images over
+    their root-sum-of-squares, :func:`medrestore.physics.coils.calibration_maps`); one coil gets ``S = 1``."""
 
-    def __init__(self, keys: str = "kspace", calibration: int = 24) -> None:
+    def __init__(self, keys: str = "kspace", calibration: int = 24, coil_map_method: str = "calibration") -> None:
         super().__init__(keys)
-        self.calibration = calibration
+        if coil_map_method not in COIL_MAP_ESTIMATORS:
+            raise ValueError(f"coil_map_method {coil_map_method!r}: expected one of {sorted(COIL_MAP_ESTIMATORS)}.")
+        self.calibration, self.estimate_maps = calibration, COIL_MAP_ESTIMATORS[coil_map_method]
 
     def __call__(self, data: Mapping) -> dict:
         d = dict(data)
@@ -168,7 +174,7 @@ class LoadKSpaced(MapTransform):
             elif kspace.shape[0] == 1:
                 d["coil_maps"] = torch.ones_like(kspace)
             else:
-                d["coil_maps"] = calibration_maps(kspace[None], calib=self.calibration)[0]
+                d["coil_maps"] = self.estimate_maps(kspace[None], calib=self.calibration)[0]
             if "target" in arrays:
                 d["target"] = torch.as_tensor(arrays["target"])
             if arrays["num_slices"] > 1:  # one output per slice: name_slice003.h5 -> name_slice003_recon.nii.gz
