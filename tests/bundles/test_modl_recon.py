@@ -229,6 +229,7 @@ def fully_sampled_kspace(root: Path, undersampled: str | None = None) -> Path:
     from medrestore.data import random_ellipse_phantom
     from medrestore.data.kspace import simulate_multicoil_kspace
     from medrestore.data.mri import write_kspace_h5
+    from medrestore.transforms import sampling_mask
 
     datalist = {"training": [], "validation": []}
     for i in range(6):
@@ -238,17 +239,12 @@ def fully_sampled_kspace(root: Path, undersampled: str | None = None) -> Path:
         write_kspace_h5(str(root / part / f"s{i}.h5"), sim["kspace"], sim["mask"])
         datalist[part].append({"kspace": f"{part}/s{i}.h5"})
     if undersampled:
-        sim = simulate_multicoil_kspace(phantom, sampling_mask_4x(), num_coils=4, noise_std=0.005, seed=9)
+        mask = sampling_mask("poisson", SHAPE, 4.0, 0)
+        sim = simulate_multicoil_kspace(phantom, mask, num_coils=4, noise_std=0.005, seed=9)
         write_kspace_h5(str(root / "training" / undersampled), sim["kspace"], sim["mask"])
         datalist["training"].append({"kspace": f"training/{undersampled}"})
     (root / "datalist.json").write_text(json.dumps(datalist, indent=4))
     return root / "datalist.json"
-
-
-def sampling_mask_4x() -> torch.Tensor:
-    from medrestore.transforms import sampling_mask
-
-    return sampling_mask("poisson", SHAPE, 4.0, 0)
 
 
 def test_training_on_fully_sampled_kspace_files(tmp_path):
