@@ -1,5 +1,3 @@
-import os
-
 import pytest
 import yaml
 
@@ -7,7 +5,7 @@ from medrestore.packaging import (
     WeightsIntegrityError,
     file_sha256,
     record_hashes,
-    record_trained_weights,
+    release_weights,
     verify_bundle,
     verify_file,
 )
@@ -50,18 +48,15 @@ def test_unlisted_or_unrecorded_files_are_not_checked(bundle, tmp_path_factory):
     assert verify_file(str(bundle / "models" / "model.pt"), str(bundle / "missing.yml")) is False
 
 
-def test_retraining_into_the_bundle_updates_only_model_pt(bundle, tmp_path_factory):
-    old_ts = yaml.safe_load((bundle / "large_files.yml").read_text())["large_files"][1]
-    other = tmp_path_factory.mktemp("elsewhere")
-    (other / "model.pt").write_bytes(b"trained elsewhere")
-    assert record_trained_weights(str(other), str(bundle)) is False  # --ckpt_dir outside the bundle: untouched
-    (bundle / "models" / "model.pt").write_bytes(b"weights v2")
-    with pytest.raises(WeightsIntegrityError):
-        verify_file(str(bundle / "models" / "model.pt"), str(bundle / "large_files.yml"))
-    assert record_trained_weights(os.path.join(str(bundle), "models"), str(bundle)) is True
+def test_release_is_the_one_way_to_replace_shipped_weights(bundle, tmp_path_factory):
+    trained = tmp_path_factory.mktemp("eval") / "model.pt"
+    trained.write_bytes(b"weights v2")
+    with pytest.raises(FileNotFoundError, match="train first"):
+        release_weights(str(bundle), str(trained.parent / "missing.pt"), export=False)
+    release_weights(str(bundle), str(trained), export=False)
+    assert (bundle / "models" / "model.pt").read_bytes() == b"weights v2"
     assert verify_file(str(bundle / "models" / "model.pt"), str(bundle / "large_files.yml"))
-    entries = yaml.safe_load((bundle / "large_files.yml").read_text())["large_files"]
-    assert entries[1] == old_ts
+    assert trained.read_bytes() == b"weights v2"  # the source is kept
 
 
 def test_malformed_hashes_file(bundle):

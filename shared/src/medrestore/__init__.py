@@ -9,7 +9,9 @@ builders, datalists), ``io`` (atomic writers), ``packaging`` (weight hashes, arc
 """
 
 from . import (
+    config,
     data,
+    errors,
     evaluation,
     handlers,
     inferers,
@@ -28,7 +30,9 @@ from . import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "config",
     "data",
+    "errors",
     "evaluation",
     "handlers",
     "inferers",

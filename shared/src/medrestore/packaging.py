@@ -4,10 +4,11 @@ Command line (``fire``)::
 
     medrestore-bundle hashes bundles/dae_denoise      # record the SHA-256 of models/model.pt and model.ts
     medrestore-bundle verify bundles/dae_denoise      # check them
+    medrestore-bundle release bundles/dae_denoise eval/models/model.pt   # ship trained weights (+ model.ts, hashes)
     medrestore-bundle archive dae_denoise --output_dir dist   # dist/dae_denoise.zip
 
-``large_files.yml`` follows the MONAI model-zoo layout (``large_files: [{path, hash_val, hash_type}]``)
-without download URLs: nothing is downloaded, the records only guard the shipped files. Bundles
+``large_files.yml`` follows the MONAI model-zoo layout (``large_files: [{path, url, hash_val, hash_type}]``)
+with an empty ``url``: nothing is downloaded, the records only guard the shipped files. Bundles
 check them when they load weights (:class:`medrestore.handlers.CheckpointLoader`, ``hashes_file``).
 """
 
@@ -31,7 +32,7 @@ __all__ = [
     "load_bundle_network",
     "main",
     "record_hashes",
-    "record_trained_weights",
+    "release_weights",
     "verify_bundle",
     "verify_file",
 ]
@@ -68,13 +69,16 @@ def _read(hashes_file: str) -> list[dict]:
 def _write(hashes_file: str, entries: list[dict]) -> None:
     with atomic_path(hashes_file) as tmp, open(tmp, "w") as f:
         f.write(
-            "# SHA-256 of the shipped weights, checked when the bundle loads them (medrestore-bundle hashes <bundle>)\n"
+            "# SHA-256 of the shipped weights, checked when the bundle loads them (medrestore-bundle hashes <bundle>);\n"
+            "# no download url: the files ship with the bundle (monai.bundle download_large_files skips them)\n"
         )
         yaml.safe_dump({"large_files": entries}, f, sort_keys=False)
 
 
 def _entry(bundle_root: str, rel: str) -> dict:
-    return {"path": rel, "hash_val": file_sha256(os.path.join(bundle_root, rel)), "hash_type": "sha256"}
+    # the model-zoo layout; "url" is empty because the files ship with the bundle (MONAI's
+    # download_large_files skips a file that exists with the recorded hash, and fails on a missing one)
+    return {"path": rel, "url": "", "hash_val": file_sha256(os.path.join(bundle_root, rel)), "hash_type": "sha256"}
 
 
 def record_hashes(bundle_root: str, files=None) -> str:
@@ -106,28 +110,44 @@ def verify_file(path: str, hashes_file: str | None) -> bool:
             raise WeightsIntegrityError(
                 f"{path}: SHA-256 {actual[:16]}... does not match {entry['hash_val'][:16]}... recorded in {hashes_file}; "
                 "the file was modified, truncated or replaced. Restore the shipped file, or, if you retrained the "
-                f"bundle on purpose, record the new weights with `medrestore-bundle hashes {root}`."
+                f"bundle on purpose, ship the new weights with `medrestore-bundle release {root} <model.pt>`."
             )
         return True
     return False
 
 
-def record_trained_weights(ckpt_dir: str, bundle_root: str, filename: str = "model.pt") -> bool:
-    """After ``train.json`` wrote ``<ckpt_dir>/<filename>``: when that is the bundle's own
-    ``models/<filename>`` and the bundle has a ``large_files.yml``, update its record (a deliberate
-    retraining is not tampering; other records, e.g. ``model.ts``, are kept). Returns whether the
-    record was updated."""
-    hashes_file = os.path.join(bundle_root, HASHES_FILE)
-    trained = os.path.join(ckpt_dir, filename)
-    rel = f"models/{filename}"
-    if not (os.path.isfile(hashes_file) and os.path.isfile(trained)):
-        return False
-    if os.path.realpath(trained) != os.path.realpath(os.path.join(bundle_root, rel)):
-        return False
-    entries = [e for e in _read(hashes_file) if os.path.normpath(e["path"]) != os.path.normpath(rel)]
-    _write(hashes_file, [_entry(bundle_root, rel), *entries])
-    print(f"recorded the SHA-256 of {trained} in {hashes_file}")
-    return True
+def release_weights(bundle_root: str, weights: str, filename: str = "model.pt", export: bool = True) -> list[str]:
+    """Make trained ``weights`` the bundle's shipped ``models/<filename>`` (the one deliberate way to
+    replace shipped weights: training writes under its own ``output_dir`` only). Copies the file
+    atomically, re-exports ``models/model.ts`` from it with ``monai.bundle ckpt_export`` when
+    ``filename`` is ``model.pt`` (so the TorchScript file never holds older weights), and records
+    the SHA-256 of every file in ``models/`` in ``large_files.yml``. Returns the released paths."""
+    import shutil
+
+    if not os.path.isfile(weights):
+        raise FileNotFoundError(
+            f"weights {weights} do not exist; train first (they are written to <output_dir>/models)."
+        )
+    configs = os.path.join(bundle_root, "configs")
+    target = os.path.join(bundle_root, "models", filename)
+    with atomic_path(target) as tmp:
+        shutil.copyfile(weights, tmp)
+    released = [target]
+    if export and filename == "model.pt":
+        ts = os.path.join(bundle_root, "models", "model.ts")
+        with atomic_path(ts) as tmp:
+            subprocess.run(
+                [
+                    sys.executable, "-m", "monai.bundle", "ckpt_export", "--net_id", "network_def",
+                    "--filepath", tmp, "--ckpt_file", target, "--meta_file", os.path.join(configs, "metadata.json"),
+                    "--config_file", os.path.join(configs, "inference.json"), "--bundle_root", bundle_root,
+                ],
+                check=True,
+            )  # fmt: skip
+        released.append(ts)
+    record_hashes(bundle_root)
+    print(f"released {', '.join(released)}; recorded in {os.path.join(bundle_root, HASHES_FILE)}")
+    return released
 
 
 def verify_bundle(bundle_root: str) -> list[str]:
@@ -208,7 +228,7 @@ def build_archive(name: str, output_dir: str = "dist", bundles_dir: str | None =
 def main() -> None:
     import fire
 
-    fire.Fire({"hashes": record_hashes, "verify": verify_bundle, "archive": build_archive})
+    fire.Fire({"hashes": record_hashes, "verify": verify_bundle, "archive": build_archive, "release": release_weights})
 
 
 if __name__ == "__main__":

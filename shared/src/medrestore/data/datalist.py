@@ -9,7 +9,7 @@ import nibabel as nib
 import numpy as np
 from monai.data import load_decathlon_datalist
 
-__all__ = ["IMAGE_SUFFIXES", "find_images", "load_image_datalist", "load_windowed_split"]
+__all__ = ["IMAGE_SUFFIXES", "find_images", "load_image_datalist", "load_windowed_split", "read_datalist_json"]
 
 IMAGE_SUFFIXES = (".nii.gz", ".nii", ".dcm", ".png", ".npy")
 
@@ -29,6 +29,48 @@ def find_images(folder: str) -> list[str]:
     return out
 
 
+def check_dicom_series(folder: str) -> None:
+    """Stop (ImageInputError naming the folder and each series) when a DICOM folder holds more than
+    one series: a folder is restored as one volume, and the reader would silently keep only one."""
+    import pydicom
+
+    from medrestore.transforms.validation import ImageInputError
+
+    series: dict[str, dict] = {}
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if not os.path.isfile(path) or name.startswith("."):
+            continue
+        try:
+            ds = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["SeriesInstanceUID", "SeriesDescription"])
+        except Exception:  # noqa: BLE001 - not DICOM (or corrupt): the reader reports it with the file named
+            continue
+        entry = series.setdefault(
+            str(ds.get("SeriesInstanceUID", "?")), {"description": str(ds.get("SeriesDescription", "")), "files": []}
+        )
+        entry["files"].append(name)
+    if len(series) > 1:
+        listed = "; ".join(
+            f"{uid} '{s['description']}': {len(s['files'])} file(s), e.g. {s['files'][0]}" for uid, s in series.items()
+        )
+        raise ImageInputError(
+            f"{folder}: the folder holds {len(series)} DICOM series ({listed}); a folder is restored as one "
+            "series. Put each series in its own sub-folder."
+        )
+
+
+def read_datalist_json(path: str) -> dict:
+    """The sections of a datalist JSON file; a malformed file fails naming the file, line and column."""
+    try:
+        with open(path) as f:
+            sections = json.load(f)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"datalist {path} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}.") from err
+    if not isinstance(sections, dict):
+        raise ValueError(f"datalist {path} must hold a JSON object of sections, e.g. {{\"test\": [...]}}.")
+    return sections
+
+
 def load_image_datalist(dataset_dir: str, datalist: str | None = None, key: str = "test") -> list[dict]:
     """Items ``{"image": path, ...}`` to restore.
 
@@ -39,8 +81,7 @@ def load_image_datalist(dataset_dir: str, datalist: str | None = None, key: str 
     if datalist:
         if not os.path.isfile(datalist):
             raise FileNotFoundError(f"datalist {datalist} does not exist; expected a MONAI datalist JSON with a '{key}' list.")
-        with open(datalist) as f:
-            sections = json.load(f)
+        sections = read_datalist_json(datalist)
         if key not in sections:
             raise KeyError(f"datalist {datalist} has no '{key}' section (found {sorted(sections)}).")
         items = load_decathlon_datalist(datalist, True, key, base_dir=dataset_dir)
@@ -49,6 +90,9 @@ def load_image_datalist(dataset_dir: str, datalist: str | None = None, key: str 
             raise FileNotFoundError(f"datalist {datalist} lists {len(missing)} missing image(s): {', '.join(missing[:5])}.")
         if not items:
             raise ValueError(f"datalist {datalist} section '{key}' is empty.")
+        for item in items:
+            if os.path.isdir(str(item["image"])):
+                check_dicom_series(str(item["image"]))
         return items
     if not os.path.isdir(dataset_dir):
         raise FileNotFoundError(f"dataset_dir {dataset_dir} does not exist; pass --dataset_dir <folder of images> or --datalist <json>.")
@@ -58,6 +102,9 @@ def load_image_datalist(dataset_dir: str, datalist: str | None = None, key: str 
             f"dataset_dir {dataset_dir} holds no images; expected files ending in {', '.join(IMAGE_SUFFIXES)} "
             "or sub-folders of DICOM files."
         )
+    for path in images:
+        if os.path.isdir(path):
+            check_dicom_series(path)
     return [{"image": path} for path in images]
 
 

@@ -20,10 +20,11 @@ fastMRI stores k-space from a non-centred, non-orthonormal FFT of each coil; onl
 
 from __future__ import annotations
 
-import json
 import os
 
 import numpy as np
+
+from medrestore.data.datalist import read_datalist_json
 
 __all__ = ["KSPACE_SUFFIXES", "KSpaceInputError", "list_kspace_items", "read_kspace"]
 
@@ -67,9 +68,8 @@ def list_kspace_items(
     if datalist:
         if not os.path.isfile(datalist):
             raise FileNotFoundError(f"datalist {datalist} does not exist; expected a MONAI datalist JSON with a '{key}' list.")
-        with open(datalist) as f:
-            if key not in json.load(f):
-                raise KeyError(f"datalist {datalist} has no '{key}' section.")
+        if key not in read_datalist_json(datalist):
+            raise KeyError(f"datalist {datalist} has no '{key}' section.")
         items = load_decathlon_datalist(datalist, True, key, base_dir=dataset_dir)
         missing = [str(it.get("kspace")) for it in items if not os.path.isfile(str(it.get("kspace")))]
         if missing:
@@ -84,8 +84,9 @@ def list_kspace_items(
     out = []
     for item in items:
         path = str(item["kspace"])
-        if path.endswith(".h5") and "slice" not in item:
-            out += [{**item, "slice": s} for s in range(_num_slices(path))]
+        num_slices = _num_slices(path) if path.endswith(".h5") and "slice" not in item else 1
+        if num_slices > 1:
+            out += [{**item, "slice": s} for s in range(num_slices)]
         else:
             out.append(item)
     if seed_start is not None:

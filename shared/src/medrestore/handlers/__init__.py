@@ -2,6 +2,7 @@
 
 from .checkpoint import CheckpointLoader
 from .comparison import ComparisonPNGSaver
+from .progress import ProgressHandler
 from .resume import ResumableCheckpoint, latest_checkpoint
 from .temperature import TemperatureAnnealingHandler
 from .time_budget import TimeBudget
@@ -9,6 +10,7 @@ from .time_budget import TimeBudget
 __all__ = [
     "CheckpointLoader",
     "ComparisonPNGSaver",
+    "ProgressHandler",
     "ResumableCheckpoint",
     "TemperatureAnnealingHandler",
     "TimeBudget",

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import glob
+import hashlib
+import json
 import logging
 import os
 import re
 
 import torch
+import torch.distributed as dist
 from ignite.engine import Engine, Events
 from monai.handlers import CheckpointSaver
 
-__all__ = ["ResumableCheckpoint", "latest_checkpoint"]
+from medrestore.config import as_flag
+
+__all__ = ["ResumableCheckpoint", "config_fingerprint", "latest_checkpoint"]
 
 _EPOCH = re.compile(r"epoch=(\d+)")
 
@@ -26,6 +31,28 @@ def latest_checkpoint(folder: str) -> str | None:
     return max(found)[1] if found else None
 
 
+def config_fingerprint(parts: dict) -> dict[str, str]:
+    """Short SHA-256 of each part of a training configuration (``{"datalist": [...], "network": ...}``),
+    serialised as sorted JSON (other objects by ``str``)."""
+    return {
+        str(name): hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        for name, value in parts.items()
+    }
+
+
+class _Fingerprint:
+    """The fingerprint as a checkpoint entry (``state_dict``/``load_state_dict`` for ignite)."""
+
+    def __init__(self, value: dict[str, str]) -> None:
+        self.value, self.loaded = value, None
+
+    def state_dict(self) -> dict:
+        return dict(self.value)
+
+    def load_state_dict(self, state: dict) -> None:
+        self.loaded = dict(state)
+
+
 class ResumableCheckpoint:
     """Interval checkpoints of the whole training state, and resumption from the newest one.
 
@@ -35,16 +62,32 @@ class ResumableCheckpoint:
     epochs (keeping the newest only), and at ``STARTED`` the newest checkpoint, if any, is loaded
     into network, optimizer, scheduler and trainer, so the run continues from the saved epoch.
 
+    Only a checkpoint of the same configuration is resumed: ``fingerprint`` (e.g. the training
+    datalist, the network's parameter shapes, the recipe; not the epoch count, so a run can be
+    extended) is stored in every checkpoint and compared before loading; a mismatch stops the run
+    naming what differs, instead of silently continuing another run's training.
+
     Args:
         folder: checkpoint folder (e.g. ``eval/checkpoints``).
         save_dict: ``{"network": ..., "optimizer": ..., "lr_scheduler": ...}``.
-        resume: load the newest checkpoint at start. False starts from scratch. Defaults to True.
+        resume: load the newest checkpoint at start. False starts from scratch and removes the
+            folder's old checkpoints (so a later resume cannot pick them up). Defaults to True.
         save_interval: epochs between checkpoints. Defaults to 1.
+        fingerprint: ``{name: JSON-able value}`` describing the configuration (:func:`config_fingerprint`).
     """
 
-    def __init__(self, folder: str, save_dict: dict, resume: bool = True, save_interval: int = 1) -> None:
+    def __init__(
+        self,
+        folder: str,
+        save_dict: dict,
+        resume: bool = True,
+        save_interval: int = 1,
+        fingerprint: dict | None = None,
+    ) -> None:
         self.folder, self.save_dict = folder, dict(save_dict)
-        self.resume, self.save_interval = resume, save_interval
+        self.resume, self.save_interval = as_flag(resume, "resume"), save_interval
+        self.fingerprint = _Fingerprint(config_fingerprint(fingerprint or {}))
+        self.save_dict["fingerprint"] = self.fingerprint
         self.logger = logging.getLogger(__name__)
 
     def attach(self, engine: Engine) -> None:
@@ -54,7 +97,14 @@ class ResumableCheckpoint:
         engine.add_event_handler(Events.STARTED, self.load)
 
     def load(self, engine: Engine) -> None:
-        path = latest_checkpoint(self.folder) if self.resume else None
+        if not self.resume:
+            stale = glob.glob(os.path.join(glob.escape(self.folder), "*epoch=*.pt"))
+            if stale and (not dist.is_initialized() or dist.get_rank() == 0):
+                for old in stale:
+                    os.remove(old)
+                self.logger.warning("--resume false: removed %d old checkpoint(s) in %s", len(stale), self.folder)
+            return
+        path = latest_checkpoint(self.folder)
         if path is None:
             return
         from ignite.handlers import Checkpoint
@@ -63,13 +113,27 @@ class ResumableCheckpoint:
         missing = sorted(set(self.save_dict) - set(checkpoint))
         if missing:
             raise KeyError(
-                f"checkpoint {path} lacks {missing}; delete {self.folder} or pass --resume false to start over."
+                f"checkpoint {path} lacks {missing} (written by an older version or another config); choose "
+                "another --output_dir, or pass --resume false to start over in this one (its checkpoints are removed)."
+            )
+        stored = checkpoint["fingerprint"]
+        differs = sorted(
+            k for k in set(stored) | set(self.fingerprint.value) if stored.get(k) != self.fingerprint.value.get(k)
+        )
+        if differs:
+            raise ValueError(
+                f"checkpoint {path} was written by a training run with another configuration (different "
+                f"{', '.join(differs)}); not resumed. Choose another --output_dir, or pass --resume false to start "
+                "over in this one (its checkpoints are removed)."
             )
         max_epochs = engine.state.max_epochs
         Checkpoint.load_objects(to_load=self.save_dict, checkpoint=checkpoint)
         if engine.state.epoch > max_epochs:
             raise ValueError(f"checkpoint {path} is at epoch {engine.state.epoch}, beyond --epochs {max_epochs}.")
         engine.state.max_epochs = max_epochs
-        msg = f"Resumed from {path} at epoch {engine.state.epoch} (iteration {engine.state.iteration})."
+        msg = (
+            f"Resumed from {path} at epoch {engine.state.epoch} (iteration {engine.state.iteration}): same "
+            f"configuration ({', '.join(sorted(self.fingerprint.value))} match)."
+        )
         print(msg, flush=True)
         self.logger.info(msg)

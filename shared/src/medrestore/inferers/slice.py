@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from typing import Any
 
 import torch
 from monai.inferers import SliceInferer, SlidingWindowInferer
 
 __all__ = ["SliceOrImageInferer"]
+
+logger = logging.getLogger(__name__)
 
 
 class SliceOrImageInferer(SliceInferer):
@@ -17,17 +21,46 @@ class SliceOrImageInferer(SliceInferer):
     overlapping ``roi_size`` windows blended with ``mode`` weights (MONAI's sliding window,
     e.g. ``roi_size=(64, 64), overlap=0.5, mode="gaussian"`` for a network trained on 64 x 64
     images); ``(B, C, H, W, D)`` is restored slice by slice along ``spatial_dim`` (default 2: axial
-    for RAS NIfTI) with the same 2D windows, ``sw_batch_size`` windows per forward pass. Other
-    keyword arguments (``overlap``, ``mode``, ``padding_mode``...) go to ``SlidingWindowInferer``.
+    for RAS NIfTI) with the same 2D windows, ``sw_batch_size`` windows per forward pass, with a
+    progress bar over the slices. Other keyword arguments (``overlap``, ``mode``, ``padding_mode``...) go to ``SlidingWindowInferer``.
+
+    With ``passthrough_range=(low, high)`` (image-to-image networks of the same output size), input
+    voxels outside that range, i.e. outside the intensity window the network restores, are copied to
+    the output unchanged instead of being clamped to the window's edges; their count is logged.
     """
 
-    def __init__(self, spatial_dim: int = 2, roi_size=(-1, -1), sw_batch_size: int = 8, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        spatial_dim: int = 2,
+        roi_size=(-1, -1),
+        sw_batch_size: int = 8,
+        passthrough_range: Sequence[float] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(spatial_dim=spatial_dim, roi_size=roi_size, sw_batch_size=sw_batch_size, **kwargs)
+        self.passthrough_range = None if passthrough_range is None else tuple(float(v) for v in passthrough_range)
 
     def __call__(self, inputs: torch.Tensor, network, *args: Any, **kwargs: Any):
+        out = self._restore(inputs, network, *args, **kwargs)
+        if self.passthrough_range is None:
+            return out
+        low, high = self.passthrough_range
+        outside = (inputs < low) | (inputs > high)
+        count = int(outside.sum())
+        if count:
+            logger.info(
+                "%d of %d voxels lie outside the intensity window and were passed through unrestored",
+                count,
+                outside.numel(),
+            )
+        return torch.where(outside, inputs.to(out.dtype), out)
+
+    def _restore(self, inputs: torch.Tensor, network, *args: Any, **kwargs: Any):
         if inputs.ndim == 4:
             if all(int(s) <= 0 for s in self.orig_roi_size):
                 return network(inputs, *args, **kwargs)
             self.roi_size = self.orig_roi_size  # a 3D call leaves a 3D roi behind
+            self.progress = False
             return SlidingWindowInferer.__call__(self, inputs, network, *args, **kwargs)
+        self.progress = True  # a volume: a progress bar over its slices (batches of sw_batch_size)
         return super().__call__(inputs, network, *args, **kwargs)

@@ -3,7 +3,7 @@
 from .intensity import WindowIntensityd, window_bounds
 from .kspace import LoadKSpaced, ReconInputsd, ReconMagnituded, SimulateKSpaced, UndersampleKSpaced, sampling_mask
 from .sampling import ForegroundWeightd
-from .validation import ImageInputError, LoadImageCheckedd, ValidateImaged, source_name
+from .validation import ImageInputError, LoadImageCheckedd, ValidateImaged, check_inputs, source_name
 
 __all__ = [
     "ForegroundWeightd",
@@ -15,6 +15,7 @@ __all__ = [
     "UndersampleKSpaced",
     "LoadImageCheckedd",
     "ValidateImaged",
+    "check_inputs",
     "WindowIntensityd",
     "source_name",
     "sampling_mask",

@@ -33,8 +33,9 @@ class WindowIntensityd(MapTransform, InvertibleTransform):
 
     Values are not clipped, so the mapping is exactly invertible: :meth:`inverse` (used by
     ``monai.transforms.Invertd``) maps a restored ``[0, 1]`` image back to the input's units.
-    The network clamps its output to ``[0, 1]``, so restored values beyond the window saturate at
-    its edges.
+    The network clamps its output to ``[0, 1]``; the inference configs therefore pass input voxels
+    outside the window through unrestored (``SliceOrImageInferer(passthrough_range=(0, 1))``), so
+    no intensity beyond the window is clipped.
 
     Args:
         keys: keys of the images to window (all use the window of the first key).

@@ -6,9 +6,10 @@ from collections.abc import Hashable, Mapping, Sequence
 
 import torch
 from monai.config import KeysCollection
+from monai.data import PILReader
 from monai.transforms import LoadImaged, MapTransform
 
-__all__ = ["ImageInputError", "LoadImageCheckedd", "ValidateImaged", "source_name"]
+__all__ = ["ImageInputError", "LoadImageCheckedd", "ValidateImaged", "check_inputs", "source_name"]
 
 SUPPORTED = "NIfTI (.nii, .nii.gz), DICOM (a .dcm file or a folder holding one series), PNG or NumPy (.npy)"
 
@@ -29,13 +30,22 @@ def source_name(data: Mapping, key: Hashable) -> str:
 
 class LoadImageCheckedd(LoadImaged):
     """``monai.transforms.LoadImaged`` that reports an unreadable file as :class:`ImageInputError`
-    with the file name, the reader's reason and the supported formats (corrupt DICOM, wrong type...)."""
+    with the file name, the reader's reason and the supported formats (corrupt DICOM, wrong type...).
+
+    PNG files are read as ``(H, W)`` arrays (MONAI's ``PILReader`` with ``reverse_indexing=False``;
+    its default swaps the axes), so a restored PNG keeps the input's row/column shape, like NumPy input.
+    """
+
+    def __init__(self, keys: KeysCollection, reader=None, *args, **kwargs) -> None:
+        super().__init__(keys, reader, *args, **kwargs)
+        self._png = LoadImaged(keys, PILReader(reverse_indexing=False), *args, **kwargs) if reader is None else None
 
     def __call__(self, data, reader=None):
+        names = [str(data.get(k)) for k in self.keys if k in data]
+        use_png = self._png is not None and reader is None and names and all(n.lower().endswith(".png") for n in names)
         try:
-            return super().__call__(data, reader)
+            return self._png(data) if use_png else super().__call__(data, reader)
         except Exception as err:  # noqa: BLE001 - re-raised with the file named
-            names = [str(data.get(k)) for k in self.keys if k in data]
             cause = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
             raise ImageInputError(
                 f"cannot read {', '.join(names)}: {type(err).__name__}: {cause}. Expected {SUPPORTED}."
@@ -80,3 +90,29 @@ class ValidateImaged(MapTransform):
                     f"{name}: {bad} of {img.numel()} voxels are NaN or infinite; expected finite intensities."
                 )
         return d
+
+
+def check_inputs(items: Sequence[Mapping], transform, key: str = "image") -> int:
+    """Run ``transform`` (a bundle's loading and validation steps) on every item before any inference
+    and stop, naming every unusable input at once, if any fails: a run either restores all its
+    inputs or writes nothing. Returns the number of items checked.
+
+    Raises:
+        ImageInputError: ``"k of n inputs cannot be used, nothing was written: <file>: <cause>; ..."``.
+    """
+    from medrestore.errors import root_cause
+
+    failures = []
+    for item in items:
+        try:
+            transform(dict(item))
+        except Exception as err:  # noqa: BLE001 - collected and reported together
+            cause = root_cause(err)
+            text = " ".join(str(cause).split())
+            source = str(item.get(key))
+            failures.append(text if source in text else f"{source}: {text}")
+    if failures:
+        raise ImageInputError(
+            f"{len(failures)} of {len(items)} inputs cannot be used, nothing was written: " + "; ".join(failures)
+        )
+    return len(items)
