@@ -154,15 +154,17 @@ def test_configs_are_4_space_json():
 
 
 @pytest.mark.parametrize("config, kind", [("train.json", "train"), ("inference.json", "infer")])
-def test_check_properties(config, kind, magnitudes):
+def test_check_properties(config, kind, magnitudes, tmp_path):
     from monai.bundle import ConfigWorkflow
 
+    dataset = magnitudes if kind == "train" else kspace_files(tmp_path / "kspace")  # inference checks its inputs
     workflow = ConfigWorkflow(
         config_file=str(CONFIGS / config),
         meta_file=str(CONFIGS / "metadata.json"),
         workflow_type=kind,
         bundle_root=str(BUNDLE),
-        dataset_dir=str(magnitudes),
+        dataset_dir=str(dataset),
+        output_dir=str(tmp_path / "out"),
         load_pretrain=False,
     )
     workflow.initialize()

@@ -11,5 +11,5 @@ def label_python() -> str:
     return environment_python(
         ".venv-label",
         "MEDRESTORE_LABEL_PYTHON",
-        "pip install -r requirements-label.txt && pip install --no-deps monailabel==0.8.5",
+        "pip install -r requirements-label.txt && pip install --no-deps -r requirements-label-nodeps.txt",
     )

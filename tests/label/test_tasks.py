@@ -58,15 +58,11 @@ def test_tampered_model_ts_is_refused(label_python, tmp_path):
     assert "model.ts: SHA-256" in proc.stderr
 
 
-def test_server_app_needs_pydicom_seg_which_our_pydicom_pin_excludes(label_python, tmp_path):
-    """Known limitation, asserted so that a change is noticed: MONAILabelApp imports pydicom-seg,
-    which requires pydicom < 3; with our pydicom 3.0.2 the app (medrestore.label.app) cannot load.
-    If this starts to pass the import, test the app itself and update requirements-label.txt."""
-    proc = run_python(label_python, ["-c", "import medrestore.label.app"], cwd=tmp_path, check=False)
-    assert proc.returncode != 0 and "No module named 'pydicom_seg'" in proc.stderr
+def test_label_environment_pins(label_python, tmp_path):
+    """requirements-label.txt: pydicom 2 (pydicom-seg), our numpy and the CPU torch (--no-deps kept them)."""
     pins = run_python(
         label_python,
         ["-c", "import pydicom, numpy, torch; print(pydicom.__version__, numpy.__version__, torch.__version__)"],
         cwd=tmp_path,
     )
-    assert pins.stdout.split() == ["3.0.2", "2.4.6", "2.13.0+cpu"]  # --no-deps kept our pins
+    assert pins.stdout.split() == ["2.4.4", "2.4.6", "2.13.0+cpu"]

@@ -61,3 +61,17 @@ def test_residual_denoiser_with_zero_last_layer_is_identity():
     with pytest.raises(ValueError, match="iterations"):
         MoDL(iterations=0)
     assert np.isfinite(d(x).detach().numpy()).all()
+
+
+def test_reconstruction_is_exactly_zero_where_the_coil_maps_are_zero():
+    torch.manual_seed(0)
+    net = MoDL(iterations=3, features=8, layers=3).eval()
+    inputs, _ = _batch(4)
+    maps = torch.view_as_complex(inputs["coil_maps"].contiguous())
+    support = torch.zeros(32, 32, dtype=torch.bool)
+    support[6:26, 4:28] = True  # maps restricted to a support, as estimated maps are
+    inputs["coil_maps"] = torch.view_as_real(maps * support)
+    with torch.inference_mode():
+        out = net(**inputs)
+    assert out[..., ~support].abs().max() == 0
+    assert out[..., support].abs().max() > 0

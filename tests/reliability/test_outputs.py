@@ -11,7 +11,7 @@ import nibabel as nib
 import numpy as np
 import pytest
 
-from tests.conftest import BUNDLES, bundle_command, bundle_inference, snapshot, write_dicom_series
+from tests.conftest import BUNDLES, bundle_command, bundle_inference, run_bundle, snapshot, write_dicom_series
 from tests.reliability.conftest import last_line, results
 
 
@@ -83,7 +83,14 @@ def test_unwritable_output_folder_fails_before_inference(case, tmp_path):
     case.write_input(data / f"img{case.input_suffixes[0]}", 0)
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
-    proc = bundle_inference(case.name, data, blocker / "out", check=False)
+    args = bundle_command(
+        "run",
+        config_file=BUNDLES / case.name / "configs" / "inference.json",
+        bundle_root=BUNDLES / case.name,
+        dataset_dir=data,
+        output_dir=blocker / "out",
+    )
+    proc = run_bundle(args, cwd=tmp_path, check=False)
     assert proc.returncode != 0
     assert last_line(proc).startswith("error: PermissionError: output_dir") and "not writable" in last_line(proc)
     assert "Epoch[1]" not in proc.stdout + proc.stderr  # stopped before the evaluator ran

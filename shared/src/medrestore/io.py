@@ -4,7 +4,7 @@ temporary file and moved into place only if nothing else took the name meanwhile
 A bundle's ``initialize`` calls :func:`plan_outputs` on its items before any inference: it gives every
 input its output path (keeping the input's sub-folder below ``dataset_dir``), stops on two inputs that
 would write one file, on results already there (unless ``overwrite``) and on an unwritable folder, and
-removes temporaries that killed runs of this tool left behind. :class:`SaveOutputd` then writes each
+removes temporaries that killed runs of this tool left behind. :class:`SaveImageExclusived` then writes each
 result to its planned path with :func:`atomic_path` (exclusive unless ``overwrite``), so two runs into
 one folder never replace each other's files.
 """
@@ -33,7 +33,7 @@ from medrestore.config import as_flag
 __all__ = [
     "AtomicNibabelWriter",
     "OutputPlanError",
-    "SaveOutputd",
+    "SaveImageExclusived",
     "atomic_path",
     "check_output_dir",
     "clean_stale_temporaries",
@@ -206,7 +206,7 @@ def check_output_dir(output_dir: str, pattern: str = "*_restored.nii.gz", overwr
     return output_dir
 
 
-class SaveOutputd(MapTransform):
+class SaveImageExclusived(MapTransform):  # "SaveImage" in the name: MONAI Deploy drops it from in-memory pipelines
     """Write ``data[key]`` (channel-first MetaTensor ``(1, *spatial)``, its ``affine`` in the metadata)
     as NIfTI to the path :func:`plan_outputs` put in ``data[path_key]``: float32 by default, the
     channel dropped and exactly the input's spatial axes kept (``(H, W)`` stays 2D, a ``64 x 64 x 1``

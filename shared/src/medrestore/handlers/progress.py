@@ -15,7 +15,7 @@ class ProgressHandler:
 
     Args:
         key: output key whose metadata names the source file; ``<key>_path`` holds the written
-            file (:class:`medrestore.io.SaveOutputd`). Defaults to ``"pred"``.
+            file (:class:`medrestore.io.SaveImageExclusived`). Defaults to ``"pred"``.
     """
 
     def __init__(self, key: str = "pred") -> None:

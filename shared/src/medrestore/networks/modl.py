@@ -37,6 +37,11 @@ class MoDL(nn.Module):
     """``K`` unrolled iterations ``x_{k+1} = DC(D(x_k))`` with one denoiser ``D`` and one data-consistency
     weight ``lambda`` shared across iterations; ``x_0`` is the zero-filled image ``A^H y``.
 
+    The denoiser output is multiplied by the coil-map support (pixels where ``sum_c |S_c|^2 > 0``):
+    there ``A^H A = 0``, so data consistency would return the denoiser's output unchanged, and a
+    denoiser's biases would leave a floor in the background. The reconstruction is therefore exactly
+    zero wherever the coil maps are zero (no effect with a single coil or full-field-of-view maps).
+
     Args:
         iterations: ``K`` (1 for the first training stage, then more, initialised from it).
         features, layers, batch_norm: the denoiser (published: 64 features, 5 layers, BatchNorm).
@@ -73,7 +78,8 @@ class MoDL(nn.Module):
         maps = None if coil_maps is None else torch.view_as_complex(coil_maps.contiguous())
         physics = MultiCoilMRI(mask if mask.ndim == 4 else mask[:, None], maps)
         x = channels_to_complex(image)
+        support = torch.ones_like(x.real) if maps is None else (maps.abs().pow(2).sum(dim=1) > 0).to(x.real.dtype)
         for _ in range(self.iterations):
-            z = channels_to_complex(self.denoiser(complex_to_channels(x)))
+            z = channels_to_complex(self.denoiser(complex_to_channels(x))) * support
             x = self.dc(z, y, physics)
         return complex_to_channels(x)
