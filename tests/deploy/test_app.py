@@ -3,6 +3,7 @@ derived DICOM series out, equal to the bundle's own ``inference.json`` run."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -69,13 +70,14 @@ def test_dicom_series_in_derived_series_out(deploy_python, series, tmp_path):
     sources = sorted(series.glob("*.dcm"), key=lambda p: float(pydicom.dcmread(p).ImagePositionPatient[2]))
     written = sorted((tmp_path / "app" / "ct_series_restored_dicom").glob("*.dcm"))
     assert len(written) == 3
+    version = json.loads((BUNDLES / "dae_denoise" / "configs" / "metadata.json").read_text())["version"]
     uids = set()
     for k, (out_path, src_path) in enumerate(zip(written, sources)):
         out, src = pydicom.dcmread(out_path), pydicom.dcmread(src_path)
         assert out.StudyInstanceUID == src.StudyInstanceUID and out.PatientID == src.PatientID
         assert out.SeriesInstanceUID != src.SeriesInstanceUID and out.SOPInstanceUID != src.SOPInstanceUID
         assert list(out.ImageType[:2]) == ["DERIVED", "SECONDARY"]
-        assert out.SeriesDescription.startswith("restored by dae_denoise 0.1.0")
+        assert out.SeriesDescription.startswith(f"restored by dae_denoise {version}")
         assert out.ImagePositionPatient == src.ImagePositionPatient
         hu = apply_modality_lut(out.pixel_array, out)
         np.testing.assert_allclose(hu, app[:, :, k].T, atol=0.5 * float(out.RescaleSlope) + 1e-3)  # integer storage

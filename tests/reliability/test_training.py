@@ -4,6 +4,7 @@ command is the one way to ship new weights, for every bundle."""
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
 import torch
@@ -55,6 +56,8 @@ def test_training_leaves_the_shipped_weights_alone_and_release_ships_them(case, 
     exported = torch.jit.load(str(bundle / "models" / "model.ts"), map_location="cpu").state_dict()
     for name, value in weights.items():  # the TorchScript file holds the released weights
         torch.testing.assert_close(exported[name], value)
+    names = zipfile.ZipFile(bundle / "models" / "model.ts").namelist()
+    assert "model/extra/inference.json" in names  # where MONAI Deploy looks for the embedded configs
     run_bundle(["medrestore.packaging", "verify", str(bundle)], cwd=tmp_path)
 
 

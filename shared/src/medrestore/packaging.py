@@ -135,15 +135,19 @@ def release_weights(bundle_root: str, weights: str, filename: str = "model.pt", 
     released = [target]
     if export and filename == "model.pt":
         ts = os.path.join(bundle_root, "models", "model.ts")
-        with atomic_path(ts) as tmp:
+        # exported under its final name in a hidden folder (TorchScript archives are rooted at the file's
+        # stem, and MONAI Deploy finds the embedded configs under "model/extra/"), then moved into place
+        with tempfile.TemporaryDirectory(dir=os.path.dirname(ts), prefix=".tmp-export-") as tmp:
             subprocess.run(
                 [
                     sys.executable, "-m", "monai.bundle", "ckpt_export", "--net_id", "network_def",
-                    "--filepath", tmp, "--ckpt_file", target, "--meta_file", os.path.join(configs, "metadata.json"),
+                    "--filepath", os.path.join(tmp, "model.ts"), "--ckpt_file", target,
+                    "--meta_file", os.path.join(configs, "metadata.json"),
                     "--config_file", os.path.join(configs, "inference.json"), "--bundle_root", bundle_root,
                 ],
                 check=True,
             )  # fmt: skip
+            os.replace(os.path.join(tmp, "model.ts"), ts)
         released.append(ts)
     record_hashes(bundle_root)
     print(f"released {', '.join(released)}; recorded in {os.path.join(bundle_root, HASHES_FILE)}")
