@@ -146,6 +146,18 @@ def write_tiny_dataset(root: Path, n_train: int = 6, n_val: int = 2, shape=(48, 
     return root
 
 
+def write_magnitude_dataset(root: Path, shape=(64, 64)) -> Path:
+    """modl_recon's training data: :func:`write_tiny_dataset` magnitudes whose validation and test items
+    carry a fixed k-space simulation ``seed`` (instead of a noise seed)."""
+    write_tiny_dataset(root, shape=shape)
+    datalist = load_json(root / "datalist.json")
+    for part in ("validation", "test"):
+        for item in datalist[part]:
+            item["seed"] = item.pop("noise_seed")
+    (root / "datalist.json").write_text(json.dumps(datalist, indent=4))
+    return root
+
+
 @pytest.fixture(scope="session")
 def tiny_dataset(tmp_path_factory) -> Path:
     return write_tiny_dataset(tmp_path_factory.mktemp("tiny_data"))

@@ -25,7 +25,7 @@ from tests.conftest import (
     load_json,
     run_bundle,
     snapshot,
-    write_tiny_dataset,
+    write_magnitude_dataset,
 )
 
 BUNDLE = BUNDLES / "modl_recon"
@@ -43,13 +43,7 @@ def overlay(*names: str) -> str:
 @pytest.fixture(scope="module")
 def magnitudes(tmp_path_factory) -> Path:
     """Seeded phantoms as magnitude images; validation/test items carry a fixed simulation seed."""
-    root = write_tiny_dataset(tmp_path_factory.mktemp("mri"), shape=SHAPE)
-    datalist = load_json(root / "datalist.json")
-    for part in ("validation", "test"):
-        for item in datalist[part]:
-            item["seed"] = item.pop("noise_seed")
-    (root / "datalist.json").write_text(json.dumps(datalist, indent=4))
-    return root
+    return write_magnitude_dataset(tmp_path_factory.mktemp("mri"), shape=SHAPE)
 
 
 def bundle_args(config_file: str, dataset: Path, out: Path, ckpt_dir: Path, *extra: str) -> list[str]:

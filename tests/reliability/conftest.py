@@ -6,7 +6,6 @@ for every case (or every image-to-image case), so a new bundle is covered by add
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ import nibabel as nib
 import numpy as np
 import pytest
 
-from tests.conftest import load_json, write_tiny_dataset
+from tests.conftest import write_magnitude_dataset, write_tiny_dataset
 
 KSPACE_SHAPE = (64, 64)
 
@@ -52,17 +51,6 @@ def write_kspace(path: Path, seed: int = 0) -> Path:
     else:
         nib.save(nib.Nifti1Image(np.moveaxis(k, 0, -1).astype(np.complex64), np.eye(4)), path)
     return path
-
-
-def write_magnitude_dataset(root: Path) -> Path:
-    """modl_recon's training data: phantom magnitudes, validation items with a fixed simulation seed."""
-    write_tiny_dataset(root, shape=KSPACE_SHAPE)
-    datalist = load_json(root / "datalist.json")
-    for part in ("validation", "test"):
-        for item in datalist[part]:
-            item["seed"] = item.pop("noise_seed")
-    (root / "datalist.json").write_text(json.dumps(datalist, indent=4))
-    return root
 
 
 @dataclass(frozen=True)
