@@ -35,7 +35,6 @@ __all__ = [
     "OutputPlanError",
     "SaveImageExclusived",
     "atomic_path",
-    "check_output_dir",
     "clean_stale_temporaries",
     "output_stem",
     "plan_outputs",
@@ -190,20 +189,6 @@ def plan_outputs(
             f"({shown}); choose another --output_dir or pass --overwrite true to replace them."
         )
     return items
-
-
-def check_output_dir(output_dir: str, pattern: str = "*_restored.nii.gz", overwrite: bool = False) -> str:
-    """Create ``output_dir``; refuse (FileExistsError naming the files) when it already holds results
-    matching ``pattern``, unless ``overwrite``. Returns ``output_dir``."""
-    existing = sorted(glob.glob(os.path.join(output_dir, "**", pattern), recursive=True))
-    if existing and not overwrite:
-        shown = ", ".join(os.path.basename(p) for p in existing[:3]) + (" ..." if len(existing) > 3 else "")
-        raise FileExistsError(
-            f"output_dir {output_dir} already holds {len(existing)} result(s) ({shown}); "
-            "choose another --output_dir or pass --overwrite true to replace them."
-        )
-    os.makedirs(output_dir, exist_ok=True)
-    return output_dir
 
 
 class SaveImageExclusived(MapTransform):  # "SaveImage" in the name: MONAI Deploy drops it from in-memory pipelines
