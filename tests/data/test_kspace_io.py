@@ -62,3 +62,43 @@ def test_datalist_items_and_errors(tmp_path):
     np.save(tmp_path / "tiny.npy", _kspace(h=4, w=4))
     with pytest.raises(KSpaceInputError, match="tiny.npy: k-space has shape"):
         read_kspace(str(tmp_path / "tiny.npy"))
+
+
+def test_fastmri_single_coil_h5_reads_slices_not_coils(tmp_path):
+    k = _kspace(c=4)  # a single-coil fastMRI file: kspace (slices, H, W)
+    with h5py.File(tmp_path / "single.h5", "w") as f:
+        f.create_dataset("kspace", data=k)
+    items = list_kspace_items(str(tmp_path))
+    assert [it["slice"] for it in items] == [0, 1, 2, 3]
+    out = read_kspace(str(tmp_path / "single.h5"), 2)
+    assert out["kspace"].shape == (1, 16, 12) and out["num_slices"] == 4
+    np.testing.assert_array_equal(out["kspace"][0], k[2])
+
+
+def test_mask_stored_as_0_255_gives_the_same_inputs_as_0_1(tmp_path):
+    k = _kspace()
+    mask = (np.random.default_rng(1).random((16, 12)) > 0.5).astype(np.float32)
+    np.savez(tmp_path / "a.npz", kspace=k * mask, mask=mask)
+    np.savez(tmp_path / "b.npz", kspace=k * mask, mask=(mask * 255).astype(np.uint8))
+    a, b = read_kspace(str(tmp_path / "a.npz")), read_kspace(str(tmp_path / "b.npz"))
+    np.testing.assert_array_equal(a["mask"], b["mask"])
+    np.testing.assert_array_equal(a["kspace"], b["kspace"])
+    np.savez(tmp_path / "soft.npz", kspace=k, mask=np.linspace(0, 1, 16 * 12).reshape(16, 12))
+    with pytest.raises(KSpaceInputError, match="mask must hold 0 and one sampled value"):
+        read_kspace(str(tmp_path / "soft.npz"))
+
+
+def test_full_kspace_with_a_mask_uses_only_the_masked_samples(tmp_path):
+    k = _kspace()
+    mask = np.zeros((16, 12), np.float32)
+    mask[:, ::3] = 1
+    np.savez(tmp_path / "full.npz", kspace=k, mask=mask)  # fully sampled k-space plus a mask
+    np.savez(tmp_path / "masked.npz", kspace=k * mask, mask=mask)
+    full, masked = read_kspace(str(tmp_path / "full.npz")), read_kspace(str(tmp_path / "masked.npz"))
+    np.testing.assert_array_equal(full["kspace"], masked["kspace"])
+
+
+def test_all_zero_kspace_is_refused(tmp_path):
+    np.savez(tmp_path / "zeros.npz", kspace=np.zeros((2, 16, 12), np.complex64), mask=np.ones((16, 12), np.float32))
+    with pytest.raises(KSpaceInputError, match="zeros.npz.*k-space is all zeros"):
+        read_kspace(str(tmp_path / "zeros.npz"))

@@ -2,11 +2,13 @@
 
 Every reader returns complex64 arrays in the package's convention (centred orthonormal FFT of
 :mod:`medrestore.physics.fft`, coils first): ``kspace`` ``(C, H, W)``, optional ``mask`` ``(H, W)``
-(derived from the non-zero samples when the file has none), optional ``coil_maps`` ``(C, H, W)`` and
+(derived from the non-zero samples when the file has none; a stored mask may use any one non-zero value,
+e.g. 0/255, and only its samples are used: k-space outside it is set to zero), optional ``coil_maps`` ``(C, H, W)`` and
 optional ``target`` ``(H, W)`` (a reference image, for evaluation).
 
-* ``.h5``: fastMRI layout, read by MONAI's ``FastMRIReader``: dataset ``kspace`` ``(S, C, H, W)``,
-  ``(C, H, W)`` or ``(H, W)``; optional ``mask`` (``(W,)`` for 1D Cartesian masks, or ``(H, W)``),
+* ``.h5``: fastMRI layout, read by MONAI's ``FastMRIReader``: dataset ``kspace`` ``(S, C, H, W)``
+  (multi-coil), ``(S, H, W)`` (single-coil, as fastMRI's single-coil files: a 3D ``kspace`` is slices,
+  never coils) or ``(H, W)``; optional ``mask`` (``(W,)`` for 1D Cartesian masks, or ``(H, W)``),
   ``coil_maps`` (same shape as ``kspace``) and ``target`` or ``reconstruction_rss`` (``(S, H, W)``).
   Multi-slice files are read one slice at a time (``slice`` of the datalist item, see
   :func:`list_kspace_items`).
@@ -53,7 +55,7 @@ def _num_slices(path: str) -> int:
     with f:
         if "kspace" not in f:
             raise _fail(path, f"no 'kspace' array (found {sorted(f.keys())})")
-        return f["kspace"].shape[0] if f["kspace"].ndim == 4 else 1
+        return f["kspace"].shape[0] if f["kspace"].ndim in (3, 4) else 1  # fastMRI: (S, C, H, W) or (S, H, W)
 
 
 def list_kspace_items(
@@ -131,6 +133,8 @@ def read_kspace(path: str, slice_index: int | None = None) -> dict:
     kspace = np.asarray(data["kspace"])
     if not np.iscomplexobj(kspace):
         raise _fail(path, f"k-space is real-valued ({kspace.dtype}); complex samples are needed")
+    if path.lower().endswith(".h5") and kspace.ndim == 3:  # fastMRI single-coil: (slices, H, W)
+        kspace = kspace[:, None]
     multi_slice = kspace.ndim == 4
     if multi_slice:
         s = 0 if slice_index is None else int(slice_index)
@@ -143,6 +147,8 @@ def read_kspace(path: str, slice_index: int | None = None) -> dict:
         raise _fail(path, f"k-space has shape {tuple(np.asarray(data['kspace']).shape)}")
     if not np.isfinite(kspace).all():
         raise _fail(path, "k-space holds NaN or infinite samples")
+    if not np.abs(kspace).any():
+        raise _fail(path, "k-space is all zeros (nothing was measured)")
     out = {"kspace": kspace.astype(np.complex64), "num_slices": np.asarray(data["kspace"]).shape[0] if multi_slice else 1}
     h, w = kspace.shape[-2:]
     if "mask" in data:
@@ -150,6 +156,11 @@ def read_kspace(path: str, slice_index: int | None = None) -> dict:
         mask = np.broadcast_to(mask, (h, w)) if mask.ndim == 1 and mask.shape[0] == w else mask
         if mask.shape != (h, w):
             raise _fail(path, f"mask has shape {np.asarray(data['mask']).shape}, k-space slices are {(h, w)}")
+        values = np.unique(mask)
+        if not np.isfinite(values).all() or values.min() < 0 or len(values[values != 0]) > 1:
+            raise _fail(path, f"mask must hold 0 and one sampled value (0/1, 0/255...), found {values[:6].tolist()}")
+        mask = (mask > 0).astype(np.float32)
+        out["kspace"] = out["kspace"] * mask  # only the mask's samples are used
     else:
         mask = (np.abs(kspace).sum(axis=0) > 0).astype(np.float32)
     if mask.sum() == 0:
