@@ -2,7 +2,7 @@
 through each image-to-image bundle (peak memory, time, equality with slice-by-slice processing).
 Writes ``docs/reliability.md`` and ``docs/reliability.json``.
 
-    python -m medrestore.benchmarks.reliability --output_dir docs [--depth 300] [--skip_tests]
+    python -m medrestore.benchmarks.reliability --output_dir docs [--depth 300] [--skip_tests] [--bundles "['dae_denoise']"]
 
 Needs the repository checkout (the tests and the bundles); about 15-25 min on 2 CPU cores.
 """
@@ -36,6 +36,11 @@ def run_reliability_tests(workdir: str) -> list[dict]:
         cwd=REPO,
         check=False,
     )
+    return parse_junit(xml)
+
+
+def parse_junit(xml: str) -> list[dict]:
+    """Rows ``{bundle, case, outcome, seconds, command}`` of a pytest JUnit XML file."""
     rows = []
     for case in ET.parse(xml).getroot().iter("testcase"):
         name = case.get("name", "")
@@ -117,7 +122,7 @@ def large_volume(bundle: str, workdir: str, depth: int, size: int = 512) -> dict
     }
 
 
-def write_report(output_dir: str, tests: list[dict], volumes: list[dict]) -> str:
+def write_report(output_dir: str, tests: list[dict], volumes: list[dict], notes: tuple[str, ...] = ()) -> str:
     lines = [
         "# Reliability sweep",
         "",
@@ -146,6 +151,7 @@ def write_report(output_dir: str, tests: list[dict], volumes: list[dict]) -> str
         f"{v['peak_rss_mb']:.0f} | {v['progress_lines']} | {v['geometry_kept']} | {v['max_abs_diff_vs_single_slices_hu']} |"
         for v in volumes
     ]
+    lines += ["", *notes] if notes else []
     os.makedirs(output_dir, exist_ok=True)
     md = os.path.join(output_dir, "reliability.md")
     with atomic_path(md) as tmp, open(tmp, "w") as f:
@@ -155,11 +161,11 @@ def write_report(output_dir: str, tests: list[dict], volumes: list[dict]) -> str
     return md
 
 
-def main(output_dir: str = "docs", depth: int = 300, skip_tests: bool = False) -> str:
+def main(output_dir: str = "docs", depth: int = 300, skip_tests: bool = False, bundles=IMAGE_BUNDLES) -> str:
     with tempfile.TemporaryDirectory() as work:
         tests = [] if skip_tests else run_reliability_tests(work)
         volumes = []
-        for bundle in IMAGE_BUNDLES:
+        for bundle in bundles:
             print(f"large volume through {bundle} ...", flush=True)
             volumes.append(large_volume(bundle, work, depth))
             print(volumes[-1], flush=True)
