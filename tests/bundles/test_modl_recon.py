@@ -474,7 +474,7 @@ def test_interrupted_training_resumes_from_last_checkpoint(magnitudes, tmp_path)
             lambda p: np.save(p, np.full((2, 16, 16), np.nan, np.complex64)),
             "k-space holds NaN or infinite samples",
         ),
-        ("zeros.npy", lambda p: np.save(p, np.zeros((2, 16, 16), np.complex64)), "no sampled k-space"),
+        ("zeros.npy", lambda p: np.save(p, np.zeros((2, 16, 16), np.complex64)), "k-space is all zeros"),
         ("broken.h5", lambda p: Path(p).write_bytes(b"not an hdf5 file" * 8), "cannot be read"),
         ("nokspace.npz", lambda p: np.savez(p, data=np.ones(3)), "no 'kspace' array"),
     ],
