@@ -140,7 +140,9 @@ def test_intensities_outside_the_window_are_passed_through(image_case, tmp_path)
     arr[10, 10], arr[30, 5], arr[2, 40] = 4000.0, -900.0, 2500.0  # far outside the window [0, 1000]
     data.mkdir()
     nib.save(nib.Nifti1Image(arr, np.eye(4)), data / "img.nii.gz")
-    bundle_inference(image_case.name, data, out, extra=["--intensity_window", "[0, 1000]"])
+    bundle_inference(
+        image_case.name, data, out, extra=["--intensity_window", "[0, 1000]", "--passthrough_out_of_window", "true"]
+    )
     restored = nib.load(out / "img_restored.nii.gz").get_fdata()
     for idx in ((10, 10), (30, 5), (2, 40)):
         assert restored[idx] == pytest.approx(arr[idx], rel=1e-5), idx
