@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,8 +9,6 @@ import torch
 from monai.inferers import SliceInferer, SlidingWindowInferer
 
 __all__ = ["SliceOrImageInferer"]
-
-logger = logging.getLogger(__name__)
 
 
 class SliceOrImageInferer(SliceInferer):
