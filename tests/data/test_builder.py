@@ -44,3 +44,15 @@ def test_phantoms_are_seeded():
     assert np.array_equal(a, b) and not np.array_equal(a, random_ellipse_phantom((32, 32), seed=2))
     sl = shepp_logan((64, 64))
     assert sl.min() >= 0 and sl.max() <= 1 and sl.std() > 0.1
+
+
+def test_sr_data_holds_whole_sources_out_of_training(tmp_path, colin27):
+    from medrestore.data.super_resolution import build_sr_data
+
+    datalist = json.loads(Path(build_sr_data(str(tmp_path), num_phantoms=1)).read_text())
+    sources = {part: {item["source"] for item in items} for part, items in datalist.items()}
+    assert sources["unseen_source"] and not (sources["unseen_source"] & sources["training"])
+    assert sources["test"] <= sources["training"]  # in distribution: the training sources, other regions
+    assert {item["modality"] for item in datalist["unseen_source"]} == {"CT", "MR"}
+    train = {item["image"] for item in datalist["training"]}
+    assert not train & {item["image"] for part in ("validation", "test", "unseen_source") for item in datalist[part]}

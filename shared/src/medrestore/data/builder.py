@@ -35,7 +35,7 @@ from medrestore.data import sources
 from medrestore.data.phantoms import random_ellipse_phantom
 from medrestore.io import atomic_path
 
-__all__ = ["build_denoising_data", "install_mricron", "main", "tiles", "write_datalist", "write_slice"]
+__all__ = ["SplitWriter", "build_denoising_data", "install_mricron", "main", "tiles", "write_datalist", "write_slice"]
 
 CT_WINDOW = (-1024.0, 2048.0)
 CT_SOFT_TISSUE_WINDOW = (-200.0, 300.0)
@@ -72,6 +72,39 @@ def _half(arr: np.ndarray) -> np.ndarray:
     return arr[:h, :w].reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
 
 
+class SplitWriter:
+    """Writes 2D slices under ``output_dir/<part>/<modality>_<name>.nii.gz`` and collects the datalist.
+
+    ``add(part, name, modality, array, spacing, window=None, **extra)`` writes one slice and its item
+    (``image``, ``modality``, optional ``window``, extra keys); items outside ``training`` get a fixed
+    ``noise_seed`` (1000, 1001, ... in order of writing) so their degradation is identical in every run.
+    ``finish()`` writes ``datalist.json`` and returns its path.
+    """
+
+    def __init__(self, output_dir: str, parts=("training", "validation", "test")) -> None:
+        self.output_dir = output_dir
+        self.split: dict[str, list[dict]] = {p: [] for p in parts}
+        self._seed = iter(range(1000, 100000))
+
+    def add(self, part: str, name: str, modality: str, arr: np.ndarray, spacing, window=None, **extra) -> None:
+        rel = os.path.join(part, f"{modality.lower()}_{name}.nii.gz")
+        write_slice(os.path.join(self.output_dir, rel), arr, spacing)
+        item = {"image": rel, "modality": modality}
+        if window is not None:
+            item["window"] = [float(window[0]), float(window[1])]
+        item.update(extra)
+        if part != "training":
+            item["noise_seed"] = next(self._seed)
+        self.split[part].append(item)
+
+    def finish(self) -> str:
+        path = os.path.join(self.output_dir, "datalist.json")
+        write_datalist(path, self.split)
+        counts = ", ".join(f"{k}: {len(v)}" for k, v in self.split.items())
+        print(f"wrote {path} ({counts})")
+        return path
+
+
 def build_denoising_data(output_dir: str = "data/denoising", num_phantoms: int = 12, templates_dir: str | None = None) -> str:
     """Write the denoising sample data under ``output_dir`` and return the datalist path.
 
@@ -80,18 +113,8 @@ def build_denoising_data(output_dir: str = "data/denoising", num_phantoms: int =
         num_phantoms: seeded ellipse phantoms added to the training split.
         templates_dir: folder with mricron-data's ``ch2.nii.gz`` (see :func:`sources.find_colin27`).
     """
-    split: dict[str, list[dict]] = {"training": [], "validation": [], "test": []}
-    seed = iter(range(1000, 100000))
-
-    def add(part: str, name: str, modality: str, arr: np.ndarray, spacing, window=None) -> None:
-        rel = os.path.join(part, f"{modality.lower()}_{name}.nii.gz")
-        write_slice(os.path.join(output_dir, rel), arr, spacing)
-        item = {"image": rel, "modality": modality}
-        if window is not None:
-            item["window"] = [float(window[0]), float(window[1])]
-        if part != "training":
-            item["noise_seed"] = next(seed)
-        split[part].append(item)
+    writer = SplitWriter(output_dir)
+    add, split = writer.add, writer.split
 
     colin = sources.load_colin27(templates_dir).array  # (x, y, z), 1 mm
     for z in range(30, 118, 3):
@@ -138,11 +161,7 @@ def build_denoising_data(output_dir: str = "data/denoising", num_phantoms: int =
     for i in range(num_phantoms):
         add("training", f"phantom{i:02d}", "CT", random_ellipse_phantom((256, 256), seed=i), (1, 1), (0.0, 1.0))
 
-    path = os.path.join(output_dir, "datalist.json")
-    write_datalist(path, split)
-    counts = ", ".join(f"{k}: {len(v)}" for k, v in split.items())
-    print(f"wrote {path} ({counts})")
-    return path
+    return writer.finish()
 
 
 def install_mricron(dest: str = ".cache/mricron") -> str:
@@ -170,9 +189,16 @@ def main() -> None:
 
     from medrestore.data.mri import build_mri_data
     from medrestore.data.small_sample import build_small_sample_data
+    from medrestore.data.super_resolution import build_sr_data
 
     fire.Fire(
-        {"denoising": build_denoising_data, "small_sample": build_small_sample_data, "mri": build_mri_data, "mricron": install_mricron}
+        {
+            "denoising": build_denoising_data,
+            "small_sample": build_small_sample_data,
+            "mri": build_mri_data,
+            "sr": build_sr_data,
+            "mricron": install_mricron,
+        }
     )
 
 

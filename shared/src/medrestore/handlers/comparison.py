@@ -11,11 +11,22 @@ from medrestore.visualize import center_crop, comparison_grid, save_png
 __all__ = ["ComparisonPNGSaver"]
 
 
+def _nearest_to(image, like):
+    """Show a smaller input (super-resolution's low-resolution image) at ``like``'s size: nearest
+    neighbour by the integer ratio of the last two axes, cropped to ``like``."""
+    image, like = torch.as_tensor(image), torch.as_tensor(like)
+    if image.shape[-2:] == like.shape[-2:] or image.ndim != like.ndim:
+        return image
+    fh, fw = -(-like.shape[-2] // image.shape[-2]), -(-like.shape[-1] // image.shape[-1])
+    up = image.repeat_interleave(fh, dim=-2).repeat_interleave(fw, dim=-1)
+    return up[..., : like.shape[-2], : like.shape[-1]]
+
+
 class ComparisonPNGSaver:
     """Collect the first ``num_samples`` items of an evaluation and write one comparison PNG.
 
     Reads ``engine.state.output`` (a list of dicts after decollation, or a batch dict) keys
-    ``image`` (degraded), ``pred`` and ``label``; writes ``filename`` at ``COMPLETED`` (each
+    ``image`` (degraded; a smaller low-resolution input is shown enlarged by nearest neighbour), ``pred`` and ``label``; writes ``filename`` at ``COMPLETED`` (each
     evaluation overwrites it), centre-cropping 2D images (or the middle slice of 3D ones) to ``crop``.
 
     Args:
@@ -50,7 +61,8 @@ class ComparisonPNGSaver:
             if len(self.rows) >= self.num_samples:
                 return
             if all(k in item for k in ("image", "pred", "label")):
-                planes = (self._plane(item["image"]), self._plane(item["pred"]), self._plane(item["label"]))
+                image = _nearest_to(item["image"], item["pred"])
+                planes = (self._plane(image), self._plane(item["pred"]), self._plane(item["label"]))
                 self.rows.append(dict(zip(self.names, planes)))
 
     def write(self, engine: Engine) -> None:

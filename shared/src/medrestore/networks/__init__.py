@@ -3,6 +3,16 @@
 from .dae import ConvDenoisingAutoencoder
 from .dran import DRAB, DRAN
 from .modl import MoDL, ResidualDenoiser
+from .srresnet import ResidualBlock, SRResNet
 from .varnet import VarNet
 
-__all__ = ["DRAB", "DRAN", "ConvDenoisingAutoencoder", "MoDL", "ResidualDenoiser", "VarNet"]
+__all__ = [
+    "DRAB",
+    "DRAN",
+    "ConvDenoisingAutoencoder",
+    "MoDL",
+    "ResidualBlock",
+    "ResidualDenoiser",
+    "SRResNet",
+    "VarNet",
+]

@@ -1,5 +1,6 @@
 """Imaging physics: forward operators of the degradations the bundles invert."""
 
+from . import resolution
 from .coils import birdcage_maps, calibration_maps, espirit_maps
 from .ct import fbp, radon
 from .fft import channels_to_complex, complex_to_channels, fft2c, ifft2c
@@ -20,4 +21,5 @@ __all__ = [
     "normalize_coil_maps",
     "poisson_disc_mask",
     "radon",
+    "resolution",
 ]

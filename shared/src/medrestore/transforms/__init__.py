@@ -2,11 +2,16 @@
 
 from .intensity import WindowIntensityd, window_bounds
 from .kspace import LoadKSpaced, ReconInputsd, ReconMagnituded, SimulateKSpaced, UndersampleKSpaced, sampling_mask
+from .resolution import CropBorderd, DegradeResolutiond, UpscaleGeometryd, upscaled_affine
 from .sampling import ForegroundWeightd
 from .validation import ImageInputError, LoadImageCheckedd, ValidateImaged, check_inputs, source_name
 
 __all__ = [
+    "CropBorderd",
+    "DegradeResolutiond",
     "ForegroundWeightd",
+    "UpscaleGeometryd",
+    "upscaled_affine",
     "ImageInputError",
     "LoadKSpaced",
     "ReconInputsd",

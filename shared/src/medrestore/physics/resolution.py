@@ -1,0 +1,180 @@
+"""Resolution degradations (the forward models of super-resolution) and their adjoint-like upsamplers.
+
+Every operator acts on the last two axes of a real tensor ``(..., H, W)`` on the ``[0, 1]`` scale and
+keeps the pixel-centre convention of ``torch.nn.functional.interpolate(align_corners=False)``: the
+centre of low-resolution pixel ``i`` lies at high-resolution coordinate ``s*i + (s - 1) / 2``, so all
+degradations of one image are aligned with each other and with bicubic upsampling. ``H`` and ``W``
+must be multiples of ``scale`` (see :func:`crop_to_multiple`).
+
+Degradations (``DEGRADATIONS``):
+
+* ``"bicubic"``: antialiased bicubic decimation (the usual SR benchmark degradation).
+* ``"kspace"``: centred k-space truncation: the MR acquisition of a smaller matrix over the same field
+  of view (the low-resolution image keeps the mean intensity).
+* ``"blur"``: Gaussian blur (``sigma`` in high-resolution pixels, default ``0.5 * scale``) then
+  decimation: a wider point-spread function than bicubic's.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+__all__ = [
+    "DEGRADATIONS",
+    "bicubic_downsample",
+    "bicubic_upsample",
+    "blur_downsample",
+    "crop_to_multiple",
+    "degrade",
+    "gaussian_kernel1d",
+    "kspace_truncate",
+    "kspace_zero_fill",
+    "back_project",
+    "slice_profile_downsample",
+]
+
+DEGRADATIONS = ("bicubic", "kspace", "blur")
+
+
+def crop_to_multiple(x: torch.Tensor, scale: int) -> torch.Tensor:
+    """Crop the last two axes (bottom/right) to multiples of ``scale``."""
+    h, w = x.shape[-2] // scale * scale, x.shape[-1] // scale * scale
+    if h == 0 or w == 0:
+        raise ValueError(f"image of size {tuple(x.shape[-2:])} is smaller than the scale {scale}.")
+    return x[..., :h, :w]
+
+
+def _as_4d(x: torch.Tensor) -> tuple[torch.Tensor, tuple[int, ...]]:
+    lead = tuple(x.shape[:-2])
+    return x.reshape(-1, 1, x.shape[-2], x.shape[-1]), lead
+
+
+def bicubic_downsample(x: torch.Tensor, scale: int) -> torch.Tensor:
+    """Antialiased bicubic decimation by ``scale``: ``(..., H, W)`` -> ``(..., H/s, W/s)``."""
+    y, lead = _as_4d(x.float())
+    y = F.interpolate(
+        y, size=(x.shape[-2] // scale, x.shape[-1] // scale), mode="bicubic", antialias=True, align_corners=False
+    )
+    return y.reshape(*lead, *y.shape[-2:])
+
+
+def bicubic_upsample(x: torch.Tensor, scale: int) -> torch.Tensor:
+    """Bicubic interpolation by ``scale``: ``(..., h, w)`` -> ``(..., s*h, s*w)``."""
+    y, lead = _as_4d(x.float())
+    y = F.interpolate(y, scale_factor=float(scale), mode="bicubic", align_corners=False)
+    return y.reshape(*lead, *y.shape[-2:])
+
+
+def gaussian_kernel1d(sigma: float, dtype=torch.float32) -> torch.Tensor:
+    """Normalised 1D Gaussian of standard deviation ``sigma`` pixels, radius ``ceil(3 sigma)``."""
+    radius = max(1, int(math.ceil(3.0 * sigma)))
+    t = torch.arange(-radius, radius + 1, dtype=dtype)
+    k = torch.exp(-0.5 * (t / max(sigma, 1e-6)) ** 2)
+    return k / k.sum()
+
+
+def _filter_axis(y: torch.Tensor, kernel: torch.Tensor, axis: int) -> torch.Tensor:
+    """Convolve ``(N, 1, H, W)`` along ``axis`` (-2 or -1) with replicate padding."""
+    r = kernel.numel() // 2
+    if axis == -2:
+        y = F.pad(y, (0, 0, r, r), mode="replicate")
+        return F.conv2d(y, kernel.view(1, 1, -1, 1).to(y))
+    y = F.pad(y, (r, r, 0, 0), mode="replicate")
+    return F.conv2d(y, kernel.view(1, 1, 1, -1).to(y))
+
+
+def _decimate(y: torch.Tensor, scale: int, axes=(-2, -1)) -> torch.Tensor:
+    """Sample at low-resolution pixel centres (linear interpolation between the two middle pixels)."""
+    size = [y.shape[-2], y.shape[-1]]
+    for a in axes:
+        size[a] //= scale
+    return F.interpolate(y, size=tuple(size), mode="bilinear", align_corners=False, antialias=False)
+
+
+def blur_downsample(x: torch.Tensor, scale: int, sigma: float | None = None) -> torch.Tensor:
+    """Gaussian blur (``sigma`` HR pixels, default ``0.5 * scale``) then decimation by ``scale``."""
+    y, lead = _as_4d(x.float())
+    k = gaussian_kernel1d(0.5 * scale if sigma is None else float(sigma))
+    y = _decimate(_filter_axis(_filter_axis(y, k, -2), k, -1), scale)
+    return y.reshape(*lead, *y.shape[-2:])
+
+
+def _centre_shift(n: int, shift: float) -> torch.Tensor:
+    """Phase ramp that moves an ``n``-sample signal by ``shift`` samples (fft order)."""
+    k = torch.fft.fftfreq(n, dtype=torch.float64)
+    return torch.exp(2j * math.pi * k * shift).to(torch.complex64)
+
+
+def kspace_truncate(x: torch.Tensor, scale: int) -> torch.Tensor:
+    """Keep the central ``(H/s, W/s)`` of the 2D spectrum: ``(..., H, W)`` -> ``(..., H/s, W/s)``.
+
+    The spectrum is shifted by ``(s - 1) / 2`` pixels first so that the result is sampled at the
+    low-resolution pixel centres, and scaled so that the mean intensity is kept. Real part returned.
+    """
+    h, w = x.shape[-2], x.shape[-1]
+    hl, wl = h // scale, w // scale
+    shift = (scale - 1) / 2.0
+    k = torch.fft.fft2(x.float())
+    k = k * _centre_shift(h, shift).view(-1, 1) * _centre_shift(w, shift).view(1, -1)
+    k = torch.fft.fftshift(k, dim=(-2, -1))
+    r0, c0 = (h - hl + 1) // 2, (w - wl + 1) // 2
+    k = k[..., r0 : r0 + hl, c0 : c0 + wl]
+    y = torch.fft.ifft2(torch.fft.ifftshift(k, dim=(-2, -1))).real
+    return y * (hl * wl) / (h * w)
+
+
+def kspace_zero_fill(y: torch.Tensor, scale: int) -> torch.Tensor:
+    """Zero-filled k-space (sinc) interpolation, the inverse of :func:`kspace_truncate` on its range:
+    ``(..., h, w)`` -> ``(..., s*h, s*w)``."""
+    hl, wl = y.shape[-2], y.shape[-1]
+    h, w = hl * scale, wl * scale
+    k = torch.fft.fftshift(torch.fft.fft2(y.float()), dim=(-2, -1))
+    full = torch.zeros(*y.shape[:-2], h, w, dtype=k.dtype)
+    r0, c0 = (h - hl + 1) // 2, (w - wl + 1) // 2
+    full[..., r0 : r0 + hl, c0 : c0 + wl] = k
+    full = torch.fft.ifftshift(full, dim=(-2, -1))
+    shift = (scale - 1) / 2.0
+    full = full * _centre_shift(h, -shift).view(-1, 1) * _centre_shift(w, -shift).view(1, -1)
+    return torch.fft.ifft2(full).real * (h * w) / (hl * wl)
+
+
+def degrade(x: torch.Tensor, scale: int, kind: str = "bicubic", sigma: float | None = None) -> torch.Tensor:
+    """Apply the degradation ``kind`` (one of :data:`DEGRADATIONS`) of factor ``scale``."""
+    if kind == "bicubic":
+        return bicubic_downsample(x, scale)
+    if kind == "kspace":
+        return kspace_truncate(x, scale)
+    if kind == "blur":
+        return blur_downsample(x, scale, sigma)
+    raise ValueError(f"unknown degradation '{kind}'; expected one of {', '.join(DEGRADATIONS)}.")
+
+
+def back_project(
+    sr: torch.Tensor, lr: torch.Tensor, scale: int, kind: str = "bicubic", iterations: int = 10, step: float = 1.0
+) -> torch.Tensor:
+    """Iterative back-projection (Irani & Peleg): ``x <- x + step * U(lr - D(x))`` with ``D`` the
+    degradation ``kind`` and ``U`` its upsampler (zero-filled k-space for ``"kspace"``, where one step
+    is the exact projection onto the images consistent with ``lr``; bicubic otherwise).
+
+    Shapes: ``sr (..., s*h, s*w)``, ``lr (..., h, w)`` -> ``(..., s*h, s*w)``.
+    """
+    up = kspace_zero_fill if kind == "kspace" else bicubic_upsample
+    x = sr.float()
+    for _ in range(1 if kind == "kspace" else int(iterations)):
+        x = x + step * up(lr.float() - degrade(x, scale, kind), scale)
+    return x
+
+
+def slice_profile_downsample(
+    x: torch.Tensor, scale: int, axis: int = -2, thickness: float | None = None
+) -> torch.Tensor:
+    """Thick-slice acquisition along one in-plane ``axis``: Gaussian slice profile of FWHM
+    ``thickness`` high-resolution pixels (default ``scale``: contiguous slices), then decimation by
+    ``scale`` along that axis only: ``(..., H, W)`` -> ``(..., H/s, W)`` for ``axis=-2``."""
+    y, lead = _as_4d(x.float())
+    fwhm = float(scale if thickness is None else thickness)
+    y = _decimate(_filter_axis(y, gaussian_kernel1d(fwhm / 2.3548), axis), scale, axes=(axis,))
+    return y.reshape(*lead, *y.shape[-2:])
