@@ -3,7 +3,7 @@
 Modules, one purpose each: ``layers`` (dynamic convolution, noise gate, data consistency),
 ``networks`` (DRAN, denoising autoencoder), ``physics`` (CT projector, MRI operators), ``solvers``
 (conjugate gradient), ``noise`` (seeded degradations), ``transforms`` (windowing, input checks,
-patch sampling), ``inferers`` (slices, sliding windows), ``handlers`` (ignite), ``data`` (sources,
+patch sampling), ``inferers`` (slices, sliding windows), ``handlers`` (ignite), ``engines`` (adversarial trainer), ``losses``, ``data`` (sources,
 builders, datalists), ``io`` (atomic writers), ``packaging`` (weight hashes, archives),
 ``visualize`` (comparison PNGs).
 """
@@ -11,12 +11,14 @@ builders, datalists), ``io`` (atomic writers), ``packaging`` (weight hashes, arc
 from . import (
     config,
     data,
+    engines,
     errors,
     evaluation,
     handlers,
     inferers,
     io,
     layers,
+    losses,
     metrics,
     networks,
     noise,
@@ -32,12 +34,14 @@ __version__ = "0.1.0"
 __all__ = [
     "config",
     "data",
+    "engines",
     "errors",
     "evaluation",
     "handlers",
     "inferers",
     "io",
     "layers",
+    "losses",
     "metrics",
     "networks",
     "noise",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["MagnitudeMSELoss"]
+__all__ = ["DiscriminatorLoss", "GeneratorAdversarialLoss", "L1SSIMLoss", "MagnitudeMSELoss"]
 
 
 class MagnitudeMSELoss(nn.Module):
@@ -17,3 +17,55 @@ class MagnitudeMSELoss(nn.Module):
             return x.pow(2).sum(dim=1).clamp_min(1e-12).sqrt()
 
         return (magnitude(pred) - magnitude(target)).pow(2).mean()
+
+
+def _last(logits):
+    """Discriminators such as MONAI's ``PatchDiscriminator`` return every layer's output; the last is the logits."""
+    return logits[-1] if isinstance(logits, (list, tuple)) else logits
+
+
+class GeneratorAdversarialLoss(nn.Module):
+    """Generator's adversarial term ``weight * GAN(D(fake), real)`` (least-squares by default, MONAI's
+    ``PatchAdversarialLoss``); ``fake_logits``: a tensor or a discriminator's list of layer outputs."""
+
+    def __init__(self, weight: float = 1e-3, criterion: str = "least_squares") -> None:
+        super().__init__()
+        from monai.losses import PatchAdversarialLoss
+
+        self.weight, self.gan = float(weight), PatchAdversarialLoss(criterion=criterion)
+
+    def forward(self, fake_logits) -> torch.Tensor:
+        return self.weight * self.gan(_last(fake_logits), target_is_real=True, for_discriminator=False)
+
+
+class DiscriminatorLoss(nn.Module):
+    """Discriminator loss ``(GAN(D(real), real) + GAN(D(fake), fake)) / 2`` (least-squares by default)."""
+
+    def __init__(self, criterion: str = "least_squares") -> None:
+        super().__init__()
+        from monai.losses import PatchAdversarialLoss
+
+        self.gan = PatchAdversarialLoss(criterion=criterion)
+
+    def forward(self, real_logits, fake_logits) -> torch.Tensor:
+        real = self.gan(_last(real_logits), target_is_real=True, for_discriminator=True)
+        fake = self.gan(_last(fake_logits), target_is_real=False, for_discriminator=True)
+        return 0.5 * (real + fake)
+
+
+class L1SSIMLoss(nn.Module):
+    """Content loss needing no downloaded network: ``l1_weight * L1 + ssim_weight * (1 - SSIM)``
+    (MONAI's ``SSIMLoss``, data range 1); ``(B, C, H, W)`` on ``[0, 1]``."""
+
+    def __init__(self, l1_weight: float = 1.0, ssim_weight: float = 0.1) -> None:
+        super().__init__()
+        from monai.losses import SSIMLoss
+
+        self.l1_weight, self.ssim_weight = float(l1_weight), float(ssim_weight)
+        self.ssim = SSIMLoss(spatial_dims=2, data_range=1.0)
+
+    def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        loss = self.l1_weight * (pred - target).abs().mean()
+        if self.ssim_weight:
+            loss = loss + self.ssim_weight * self.ssim(pred, target)
+        return loss
