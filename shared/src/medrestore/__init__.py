@@ -1,10 +1,11 @@
 """medrestore: code shared by the medical image restoration MONAI bundles of this repository.
 
 Modules, one purpose each: ``layers`` (dynamic convolution, noise gate, data consistency),
-``networks`` (DRAN, denoising autoencoder), ``physics`` (CT projector, MRI operators), ``solvers``
-(conjugate gradient), ``noise`` (seeded degradations), ``transforms`` (windowing, input checks,
-patch sampling), ``inferers`` (slices, sliding windows), ``handlers`` (ignite), ``engines`` (adversarial trainer), ``losses``, ``data`` (sources,
-builders, datalists), ``io`` (atomic writers), ``packaging`` (weight hashes, archives),
+``networks`` (DRAN, denoising autoencoder, MoDL, SRResNet), ``physics`` (CT projector, MRI operators,
+resolution degradations), ``solvers`` (conjugate gradient), ``noise`` (seeded degradations),
+``transforms`` (windowing, input checks, patch sampling, SR degradations and geometry), ``inferers``
+(slices, sliding windows), ``handlers`` (ignite), ``engines`` (adversarial trainer), ``losses``,
+``data`` (sources, builders, datalists), ``io`` (atomic writers), ``packaging`` (weight hashes, archives),
 ``visualize`` (comparison PNGs).
 """
 
