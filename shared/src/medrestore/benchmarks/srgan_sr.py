@@ -16,6 +16,7 @@ import torch
 from monai.bundle import ConfigParser
 from PIL import Image
 
+from medrestore.evaluation import psnr_ssim
 from medrestore.physics import resolution
 
 __all__ = ["main", "run"]
@@ -24,8 +25,8 @@ BUNDLE = "bundles/srgan_sr"
 
 
 def _psnr(x: torch.Tensor, ref: torch.Tensor, border: int) -> float:
-    x, ref = x.clamp(0, 1)[..., border:-border, border:-border], ref[..., border:-border, border:-border]
-    return float(10 * torch.log10(1.0 / ((x - ref) ** 2).mean()))
+    b = border
+    return psnr_ssim(x.clamp(0, 1)[0, 0, b:-b, b:-b].numpy(), ref[0, 0, b:-b, b:-b].numpy())[0]
 
 
 def _lanczos(lr: torch.Tensor, shape) -> torch.Tensor:

@@ -68,32 +68,24 @@ class DegradeResolutiond(NoiseTransformd):
                 lr = lr + noise_sigma * _normal(rng, lr)
             if isinstance(hr, MetaTensor):
                 meta = {k: v for k, v in hr.meta.items() if k != "affine"}
-                lr = MetaTensor(lr, affine=upscaled_affine(hr.affine, 1.0 / self.scale, lr.ndim - 1), meta=meta)
+                lr = MetaTensor(lr, affine=upscaled_affine(hr.affine, [1.0 / self.scale] * 2), meta=meta)
             d[key], d[out_key] = hr, lr
         d[self.degradation_key] = kind
         return d
 
 
-def upscaled_affine(
-    affine, scale: float | Sequence[float], spatial_dims: int | None = None, axes: Sequence[int] | None = None
-):
-    """Affine of the same field of view sampled ``scale`` times more finely along ``axes``.
+def upscaled_affine(affine, scales: Sequence[float]):
+    """Affine of the same field of view sampled ``scales[i]`` times more finely along axis ``i``
+    (axes beyond ``len(scales)`` keep their spacing; a scale below 1 samples more coarsely).
 
-    Voxel size is divided by ``scale``; the origin moves so that the first voxel's *corner* stays in
+    Voxel size is divided by the scale; the origin moves so that the first voxel's *corner* stays in
     place (voxel ``i`` of the input covers output voxels ``s*i .. s*i + s - 1``): a point's world
-    coordinate is unchanged. ``affine`` is ``(4, 4)`` (NumPy or torch); ``axes`` defaults to the first
-    two (in-plane) axes, or ``range(spatial_dims)`` when a per-axis ``scale`` sequence is given.
+    coordinate is unchanged. ``affine``: ``(4, 4)`` NumPy array or tensor; returns the same type.
     """
-    a = np.asarray(
-        torch.as_tensor(affine).detach().cpu().numpy() if torch.is_tensor(affine) else affine, dtype=np.float64
-    )
+    a = np.asarray(torch.as_tensor(affine).detach().cpu().numpy(), dtype=np.float64)
     n = a.shape[0] - 1
     s = np.ones(n)
-    if np.isscalar(scale):
-        for ax in axes if axes is not None else range(min(2, n if spatial_dims is None else spatial_dims)):
-            s[ax] = float(scale)
-    else:
-        s[: len(scale)] = np.asarray(scale, dtype=np.float64)
+    s[: len(scales)] = np.asarray(scales, dtype=np.float64)
     step = np.diag(np.append(1.0 / s, 1.0))
     step[:n, n] = 0.5 / s - 0.5  # the new voxel 0 centre, in old voxel units
     out = a @ step
@@ -108,7 +100,7 @@ class UpscaleGeometryd(MapTransform):
     def __init__(
         self,
         keys: KeysCollection,
-        scale: int | Sequence[int],
+        scale: int,
         axes: Sequence[int] = (0, 1),
         allow_missing_keys: bool = False,
     ) -> None:
@@ -122,14 +114,8 @@ class UpscaleGeometryd(MapTransform):
             img = d[key]
             if not isinstance(img, MetaTensor):
                 img = MetaTensor(img)
-            ndim = img.ndim - 1
-            s = [1.0] * ndim
-            for ax in self.axes:
-                if ax < ndim:
-                    s[ax] = float(self.scale if np.isscalar(self.scale) else self.scale[ax])
-            affine = torch.as_tensor(img.affine, dtype=torch.float64)
-            new = upscaled_affine(affine, s + [1.0] * (affine.shape[0] - 1 - ndim))
-            img.affine = new
+            scales = [float(self.scale) if ax in self.axes else 1.0 for ax in range(img.ndim - 1)]
+            img.affine = upscaled_affine(img.affine, scales)
             img.meta["spatial_shape"] = np.asarray(img.shape[1:])
             d[key] = img
         return d
