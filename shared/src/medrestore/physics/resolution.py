@@ -21,6 +21,8 @@ import math
 
 import torch
 import torch.nn.functional as F
+from monai.networks.layers import separable_filtering
+from monai.networks.layers.convutils import gaussian_1d
 
 __all__ = [
     "DEGRADATIONS",
@@ -29,7 +31,6 @@ __all__ = [
     "blur_downsample",
     "crop_to_multiple",
     "degrade",
-    "gaussian_kernel1d",
     "kspace_truncate",
     "kspace_zero_fill",
     "back_project",
@@ -68,22 +69,12 @@ def bicubic_upsample(x: torch.Tensor, scale: int) -> torch.Tensor:
     return y.reshape(*lead, *y.shape[-2:])
 
 
-def gaussian_kernel1d(sigma: float, dtype=torch.float32) -> torch.Tensor:
-    """Normalised 1D Gaussian of standard deviation ``sigma`` pixels, radius ``ceil(3 sigma)``."""
-    radius = max(1, int(math.ceil(3.0 * sigma)))
-    t = torch.arange(-radius, radius + 1, dtype=dtype)
-    k = torch.exp(-0.5 * (t / max(sigma, 1e-6)) ** 2)
-    return k / k.sum()
-
-
-def _filter_axis(y: torch.Tensor, kernel: torch.Tensor, axis: int) -> torch.Tensor:
-    """Convolve ``(N, 1, H, W)`` along ``axis`` (-2 or -1) with replicate padding."""
-    r = kernel.numel() // 2
-    if axis == -2:
-        y = F.pad(y, (0, 0, r, r), mode="replicate")
-        return F.conv2d(y, kernel.view(1, 1, -1, 1).to(y))
-    y = F.pad(y, (r, r, 0, 0), mode="replicate")
-    return F.conv2d(y, kernel.view(1, 1, 1, -1).to(y))
+def _gaussian_blur(y: torch.Tensor, sigma: float, axes=(-2, -1)) -> torch.Tensor:
+    """Gaussian blur of ``(N, 1, H, W)`` along ``axes`` (``sigma`` pixels, radius 3 sigma, replicate
+    padding) with MONAI's separable filter."""
+    g = gaussian_1d(torch.tensor(max(float(sigma), 1e-6)), truncated=3.0, approx="sampled", normalize=True)
+    kernels = [g if a in axes else torch.ones(1) for a in (-2, -1)]
+    return separable_filtering(y, [k.to(y) for k in kernels], mode="replicate")
 
 
 def _decimate(y: torch.Tensor, scale: int, axes=(-2, -1)) -> torch.Tensor:
@@ -97,8 +88,7 @@ def _decimate(y: torch.Tensor, scale: int, axes=(-2, -1)) -> torch.Tensor:
 def blur_downsample(x: torch.Tensor, scale: int, sigma: float | None = None) -> torch.Tensor:
     """Gaussian blur (``sigma`` HR pixels, default ``0.5 * scale``) then decimation by ``scale``."""
     y, lead = _as_4d(x.float())
-    k = gaussian_kernel1d(0.5 * scale if sigma is None else float(sigma))
-    y = _decimate(_filter_axis(_filter_axis(y, k, -2), k, -1), scale)
+    y = _decimate(_gaussian_blur(y, 0.5 * scale if sigma is None else float(sigma)), scale)
     return y.reshape(*lead, *y.shape[-2:])
 
 
@@ -176,5 +166,5 @@ def slice_profile_downsample(
     ``scale`` along that axis only: ``(..., H, W)`` -> ``(..., H/s, W)`` for ``axis=-2``."""
     y, lead = _as_4d(x.float())
     fwhm = float(scale if thickness is None else thickness)
-    y = _decimate(_filter_axis(y, gaussian_kernel1d(fwhm / 2.3548), axis), scale, axes=(axis,))
+    y = _decimate(_gaussian_blur(y, fwhm / 2.3548, axes=(axis,)), scale, axes=(axis,))
     return y.reshape(*lead, *y.shape[-2:])
