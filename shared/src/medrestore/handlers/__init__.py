@@ -2,6 +2,7 @@
 
 from .checkpoint import CheckpointLoader
 from .comparison import ComparisonPNGSaver
+from .grouped_metrics import GroupedMetricsWriter, tag_filenames
 from .progress import ProgressHandler
 from .resume import ResumableCheckpoint, latest_checkpoint
 from .temperature import TemperatureAnnealingHandler
@@ -10,9 +11,11 @@ from .time_budget import TimeBudget
 __all__ = [
     "CheckpointLoader",
     "ComparisonPNGSaver",
+    "GroupedMetricsWriter",
     "ProgressHandler",
     "ResumableCheckpoint",
     "TemperatureAnnealingHandler",
     "TimeBudget",
     "latest_checkpoint",
+    "tag_filenames",
 ]

@@ -2,7 +2,7 @@
 
 from .intensity import WindowIntensityd, window_bounds
 from .kspace import LoadKSpaced, ReconInputsd, ReconMagnituded, SimulateKSpaced, UndersampleKSpaced, sampling_mask
-from .resolution import CropBorderd, DegradeResolutiond, UpscaleGeometryd, upscaled_affine
+from .resolution import CropBorderd, DegradeResolutiond, LowResolutionConsistencyd, UpscaleGeometryd, upscaled_affine
 from .sampling import ForegroundWeightd
 from .validation import ImageInputError, LoadImageCheckedd, ValidateImaged, check_inputs, source_name
 
@@ -10,6 +10,7 @@ __all__ = [
     "CropBorderd",
     "DegradeResolutiond",
     "ForegroundWeightd",
+    "LowResolutionConsistencyd",
     "UpscaleGeometryd",
     "upscaled_affine",
     "ImageInputError",

@@ -13,7 +13,7 @@ from monai.transforms import MapTransform
 from medrestore.noise import NoiseTransformd, _as_range, _normal
 from medrestore.physics import resolution
 
-__all__ = ["CropBorderd", "DegradeResolutiond", "UpscaleGeometryd", "upscaled_affine"]
+__all__ = ["CropBorderd", "DegradeResolutiond", "LowResolutionConsistencyd", "UpscaleGeometryd", "upscaled_affine"]
 
 
 class DegradeResolutiond(NoiseTransformd):
@@ -92,21 +92,31 @@ def upscaled_affine(affine, scales: Sequence[float]):
     return torch.as_tensor(out) if torch.is_tensor(affine) else out
 
 
+def _inplane_axes(ndim: int, slice_axis: int) -> tuple[int, ...]:
+    """Spatial axes a 2D network upsamples: both of a 2D image, the two besides ``slice_axis`` of a volume."""
+    return (0, 1) if ndim == 2 else tuple(a for a in range(ndim) if a != slice_axis)
+
+
 class UpscaleGeometryd(MapTransform):
-    """Give ``keys`` (a network output ``scale`` times larger along ``axes``) the geometry of the same
+    """Give ``keys`` (a network output ``scale`` times larger along some axes) the geometry of the same
     field of view as the input: spacing divided by ``scale``, origin and direction kept (see
-    :func:`upscaled_affine`); ``spatial_shape`` updated. Use after ``Invertd``, before saving."""
+    :func:`upscaled_affine`); ``spatial_shape`` updated. Use after ``Invertd``, before saving.
+
+    The upsampled spatial axes are ``axes`` when given (e.g. ``[2]`` for through-plane SR), else the
+    in-plane axes: both of a 2D image, the two besides ``slice_axis`` of a 3D volume."""
 
     def __init__(
         self,
         keys: KeysCollection,
         scale: int,
-        axes: Sequence[int] = (0, 1),
+        axes: Sequence[int] | None = None,
+        slice_axis: int = 2,
         allow_missing_keys: bool = False,
     ) -> None:
         super().__init__(keys, allow_missing_keys)
         self.scale = scale
-        self.axes = tuple(axes)
+        self.axes = None if axes is None else tuple(int(a) for a in axes)
+        self.slice_axis = int(slice_axis)
 
     def __call__(self, data: Mapping[Hashable, torch.Tensor]) -> dict:
         d = dict(data)
@@ -114,10 +124,70 @@ class UpscaleGeometryd(MapTransform):
             img = d[key]
             if not isinstance(img, MetaTensor):
                 img = MetaTensor(img)
-            scales = [float(self.scale) if ax in self.axes else 1.0 for ax in range(img.ndim - 1)]
+            axes = self.axes if self.axes is not None else _inplane_axes(img.ndim - 1, self.slice_axis)
+            scales = [float(self.scale) if ax in axes else 1.0 for ax in range(img.ndim - 1)]
             img.affine = upscaled_affine(img.affine, scales)
             img.meta["spatial_shape"] = np.asarray(img.shape[1:])
             d[key] = img
+        return d
+
+
+class LowResolutionConsistencyd(MapTransform):
+    """Report, and with ``enforce`` restore, the consistency of a super-resolved ``keys`` with its
+    low-resolution input ``lr_key``: the output degraded by ``degradation`` (the user's acquisition model,
+    :data:`medrestore.physics.resolution.DEGRADATIONS`) should give back the input.
+
+    Prints the consistency PSNR (dB, on the network's ``[0, 1]`` scale) per image; with ``enforce`` the
+    output is first projected by :func:`medrestore.physics.resolution.back_project` (``iterations`` steps;
+    one exact step for ``"kspace"``) and clipped to ``[0, 1]``. Shapes: ``keys (C, s*H, s*W[, D])``,
+    ``lr_key (C, H, W[, D])``; volumes are handled slice by slice along ``slice_axis``. Use before ``Invertd``.
+    """
+
+    def __init__(
+        self,
+        keys: KeysCollection,
+        lr_key: str = "image",
+        scale: int = 2,
+        degradation: str = "bicubic",
+        enforce: bool = False,
+        iterations: int = 10,
+        slice_axis: int = 2,
+        allow_missing_keys: bool = False,
+    ) -> None:
+        super().__init__(keys, allow_missing_keys)
+        if degradation not in resolution.DEGRADATIONS:
+            raise ValueError(
+                f"unknown degradation '{degradation}'; expected one of {', '.join(resolution.DEGRADATIONS)}."
+            )
+        self.lr_key, self.scale, self.degradation = lr_key, int(scale), degradation
+        self.enforce, self.iterations, self.slice_axis = bool(enforce), int(iterations), int(slice_axis)
+
+    def __call__(self, data: Mapping[Hashable, torch.Tensor]) -> dict:
+        d = dict(data)
+        lr = torch.as_tensor(d[self.lr_key]).float()
+        for key in self.key_iterator(d):
+            sr = d[key]
+            # (C, H, W, D) -> (C, D', H', W'): the network's in-plane axes last
+            axis = None if sr.ndim == 3 else 1 + self.slice_axis
+            sr_planes, lr_planes = torch.as_tensor(sr).float(), lr
+            if axis is not None:
+                sr_planes, lr_planes = sr_planes.movedim(axis, 1), lr_planes.movedim(axis, 1)
+            if self.enforce:
+                sr_planes = resolution.back_project(
+                    sr_planes, lr_planes, self.scale, self.degradation, self.iterations
+                ).clamp(0.0, 1.0)
+            mse = float(torch.mean((resolution.degrade(sr_planes, self.scale, self.degradation) - lr_planes) ** 2))
+            name = getattr(sr, "meta", {}).get("filename_or_obj", key)
+            print(
+                f"{name}: low-resolution consistency {10.0 * np.log10(1.0 / max(mse, 1e-12)):.2f} dB "
+                f"(output degraded by '{self.degradation}' against the input"
+                f"{', after back-projection' if self.enforce else ''})",
+                flush=True,
+            )
+            if self.enforce:
+                out = sr_planes if axis is None else sr_planes.movedim(1, axis)
+                out = out.as_tensor() if isinstance(out, MetaTensor) else out
+                d[key] = MetaTensor(out, meta=sr.meta) if isinstance(sr, MetaTensor) else out
         return d
 
 
