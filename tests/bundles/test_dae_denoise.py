@@ -1,5 +1,5 @@
 """dae_denoise through ``python -m monai.bundle``: the shared denoising-bundle tests
-(:mod:`tests.bundles.denoising_suite`) with a tiny autoencoder, plus the noise grid, the training
+(:mod:`tests.bundles.restoration_suite`) with a tiny autoencoder, plus the noise grid, the training
 subset options and sliding-window inference of images larger than the 64 x 64 training size."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from medrestore.networks import ConvDenoisingAutoencoder
-from tests.bundles.denoising_suite import *  # noqa: F403 (the shared bundle tests)
-from tests.bundles.denoising_suite import BundleSpec, infer_args, train_args
+from tests.bundles.restoration_suite import *  # noqa: F403 (the shared bundle tests)
+from tests.bundles.restoration_suite import BundleSpec, infer_args, train_args
 from tests.conftest import run_bundle
 
 DAE_SPEC = BundleSpec(

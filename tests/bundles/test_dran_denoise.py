@@ -1,13 +1,13 @@
 """dran_denoise through ``python -m monai.bundle``: the shared denoising-bundle tests
-(:mod:`tests.bundles.denoising_suite`) with DRAN's tiny network."""
+(:mod:`tests.bundles.restoration_suite`) with DRAN's tiny network."""
 
 from __future__ import annotations
 
 import pytest
 
 from medrestore.networks import DRAN
-from tests.bundles.denoising_suite import *  # noqa: F403 (the shared bundle tests)
-from tests.bundles.denoising_suite import BundleSpec
+from tests.bundles.restoration_suite import *  # noqa: F403 (the shared bundle tests)
+from tests.bundles.restoration_suite import BundleSpec
 
 DRAN_SPEC = BundleSpec(
     name="dran_denoise",

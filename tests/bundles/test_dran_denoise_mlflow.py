@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from tests.bundles.denoising_suite import check_tracked_run, train_args
+from tests.bundles.restoration_suite import check_tracked_run, train_args
 from tests.bundles.test_dran_denoise import DRAN_SPEC as SPEC
 from tests.conftest import run_bundle
 

@@ -1,8 +1,16 @@
 import numpy as np
+import pytest
 import torch
 from monai.data import MetaTensor
 
-from medrestore.transforms import CropBorderd, DegradeResolutiond, UpscaleGeometryd, upscaled_affine
+from medrestore.physics.resolution import bicubic_upsample, degrade
+from medrestore.transforms import (
+    CropBorderd,
+    DegradeResolutiond,
+    LowResolutionConsistencyd,
+    UpscaleGeometryd,
+    upscaled_affine,
+)
 
 AFFINE = np.array([[0.0, -0.8, 0.0, 10.0], [0.7, 0.0, 0.0, -5.0], [0.0, 0.0, 3.0, 2.0], [0.0, 0.0, 0.0, 1.0]])
 
@@ -37,6 +45,44 @@ def test_upscale_geometry_on_a_volume_output():
     corner = AFFINE @ np.array([-0.5, -0.5, 0.0, 1.0])
     assert np.allclose(np.asarray(out.affine) @ np.array([-0.5, -0.5, 0.0, 1.0]), corner)
     assert np.allclose(np.linalg.norm(np.asarray(out.affine)[:3, :3], axis=0), [0.175, 0.2, 3.0])
+
+
+def test_upscale_geometry_follows_the_slice_axis_and_explicit_axes():
+    pred = MetaTensor(torch.rand(1, 16, 64, 48), affine=torch.as_tensor(AFFINE))
+    out = UpscaleGeometryd("pred", 4, slice_axis=0)({"pred": pred})["pred"]
+    assert np.allclose(np.linalg.norm(np.asarray(out.affine)[:3, :3], axis=0), [0.7, 0.2, 0.75])
+    through = UpscaleGeometryd("pred", 4, axes=[2])({"pred": MetaTensor(pred.clone(), affine=pred.affine)})["pred"]
+    assert np.allclose(np.linalg.norm(np.asarray(through.affine)[:3, :3], axis=0), [0.7, 0.8, 0.75])
+    flat = UpscaleGeometryd("pred", 2, slice_axis=0)({"pred": MetaTensor(torch.rand(1, 8, 6))})["pred"]
+    assert np.allclose(np.diag(np.asarray(flat.affine))[:2], [0.5, 0.5])  # 2D: both axes, whatever slice_axis
+
+
+@pytest.mark.parametrize("kind", ["bicubic", "kspace", "blur"])
+def test_consistency_is_reported_and_enforced(kind, capsys):
+    torch.manual_seed(0)
+    hr = torch.rand(1, 32, 24).clamp(0.1, 0.9)
+    lr = degrade(hr, 2, kind)
+    sr = bicubic_upsample(lr, 2)  # a plausible, not consistent, output
+    before = float(torch.mean((degrade(sr, 2, kind) - lr) ** 2))
+    t = LowResolutionConsistencyd("pred", scale=2, degradation=kind, enforce=True, iterations=20)
+    out = t({"pred": MetaTensor(sr.clone()), "image": lr})["pred"]
+    after = float(torch.mean((degrade(out, 2, kind) - lr) ** 2))
+    assert isinstance(out, MetaTensor) and out.shape == sr.shape
+    assert after < 0.1 * before
+    assert "after back-projection" in capsys.readouterr().out
+
+
+def test_consistency_of_a_volume_goes_slice_by_slice(capsys):
+    hr = torch.rand(1, 16, 12, 3)  # (C, H, W, D), slices along axis 2
+    lr = torch.stack([degrade(hr[..., k], 2, "kspace") for k in range(3)], dim=-1)
+    LowResolutionConsistencyd("pred", scale=2, degradation="kspace", slice_axis=2)({"pred": hr, "image": lr})
+    psnr = float(capsys.readouterr().out.split("consistency ")[1].split(" dB")[0])
+    assert psnr > 60  # the HR volume itself is consistent with its own truncation
+
+
+def test_consistency_refuses_an_unknown_degradation():
+    with pytest.raises(ValueError, match="unknown degradation 'gauss'"):
+        LowResolutionConsistencyd("pred", degradation="gauss")
 
 
 def test_crop_border():

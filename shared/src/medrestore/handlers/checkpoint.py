@@ -23,14 +23,17 @@ class CheckpointLoader(MonaiCheckpointLoader):
     """
 
     def __init__(self, load_path: str, load_dict: dict, hashes_file: str | None = None, **kwargs) -> None:
-        if not os.path.isfile(load_path):
-            raise FileNotFoundError(
-                f"checkpoint {load_path} does not exist; train the bundle or pass --ckpt_path <model.pt>."
-            )
-        verify_file(load_path, hashes_file)
+        self.hashes_file = hashes_file
         super().__init__(load_path, load_dict, **kwargs)
 
     def __call__(self, engine: Engine) -> None:
+        # checked when loading, not when the config is parsed: --load_pretrain false needs no file
+        if not os.path.isfile(self.load_path):
+            raise FileNotFoundError(
+                f"checkpoint {self.load_path} does not exist; train the bundle or point the config at a model.pt "
+                "(--ckpt_path for inference, --ckpt_dir for evaluation)."
+            )
+        verify_file(self.load_path, self.hashes_file)
         try:
             super().__call__(engine)
         except (RuntimeError, KeyError) as err:

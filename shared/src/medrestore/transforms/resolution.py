@@ -122,8 +122,8 @@ class UpscaleGeometryd(MapTransform):
         d = dict(data)
         for key in self.key_iterator(d):
             img = d[key]
-            if not isinstance(img, MetaTensor):
-                img = MetaTensor(img)
+            # a new MetaTensor over the same data: the input's metadata is not changed in place
+            img = MetaTensor(img.as_tensor(), meta=dict(img.meta)) if isinstance(img, MetaTensor) else MetaTensor(img)
             axes = self.axes if self.axes is not None else _inplane_axes(img.ndim - 1, self.slice_axis)
             scales = [float(self.scale) if ax in axes else 1.0 for ax in range(img.ndim - 1)]
             img.affine = upscaled_affine(img.affine, scales)
@@ -139,7 +139,8 @@ class LowResolutionConsistencyd(MapTransform):
 
     Prints the consistency PSNR (dB, on the network's ``[0, 1]`` scale) per image; with ``enforce`` the
     output is first projected by :func:`medrestore.physics.resolution.back_project` (``iterations`` steps;
-    one exact step for ``"kspace"``) and clipped to ``[0, 1]``. Shapes: ``keys (C, s*H, s*W[, D])``,
+    one exact step for ``"kspace"``); it is not clipped (clipping would undo the projection: a
+    k-space-consistent image rings slightly past the window at sharp edges). Shapes: ``keys (C, s*H, s*W[, D])``,
     ``lr_key (C, H, W[, D])``; volumes are handled slice by slice along ``slice_axis``. Use before ``Invertd``.
     """
 
@@ -173,9 +174,7 @@ class LowResolutionConsistencyd(MapTransform):
             if axis is not None:
                 sr_planes, lr_planes = sr_planes.movedim(axis, 1), lr_planes.movedim(axis, 1)
             if self.enforce:
-                sr_planes = resolution.back_project(
-                    sr_planes, lr_planes, self.scale, self.degradation, self.iterations
-                ).clamp(0.0, 1.0)
+                sr_planes = resolution.back_project(sr_planes, lr_planes, self.scale, self.degradation, self.iterations)
             mse = float(torch.mean((resolution.degrade(sr_planes, self.scale, self.degradation) - lr_planes) ** 2))
             name = getattr(sr, "meta", {}).get("filename_or_obj", key)
             print(

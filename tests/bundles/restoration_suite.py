@@ -1,4 +1,4 @@
-"""The tests every denoising bundle passes, run through ``python -m monai.bundle`` in subprocesses
+"""The tests every image-to-image bundle (denoising, super-resolution) passes, run through ``python -m monai.bundle`` in subprocesses
 from a directory other than the bundle, on tiny synthetic data and a tiny network of the shipped
 class. A bundle's test module names its :class:`BundleSpec` in a ``spec`` fixture and imports this
 module's tests (``from tests.bundles.denoising_suite import *``)."""
@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 import torch
 
+from medrestore.transforms import upscaled_affine
 from tests.conftest import (
     BUNDLES,
     bundle_command,
@@ -35,7 +36,7 @@ from tests.conftest import (
 
 @dataclass(frozen=True)
 class BundleSpec:
-    """What the shared tests need to know about one denoising bundle."""
+    """What the shared tests need to know about one image-to-image bundle."""
 
     name: str
     tiny_net: tuple[str, ...]  # overrides that make the configured network tiny
@@ -46,6 +47,11 @@ class BundleSpec:
     experiment_name: str  # metadata "name" (the default MLflow experiment)
     verify_shape_args: tuple[str, ...]  # verify_net_in_out values of the metadata's spatial_shape symbols
     image_shape: tuple[int, int]  # an (H, W) the network accepts, for the TorchScript checks
+    scale: int = 1  # output size / input size along each in-plane axis (super-resolution)
+    checkpoint_dir: str = "checkpoints"  # training's resumable checkpoints, below output_dir
+    comparison_png: str = "validation_comparison.png"  # written by validation, below output_dir
+    evaluation_png: str = "evaluation_comparison.png"
+    rows_per_test_image: int = 1  # evaluate.json rows per test image (one per degradation)
 
     @property
     def bundle(self) -> Path:
@@ -165,8 +171,8 @@ def test_configs_are_4_space_json(spec):
 
 
 def test_train_writes_best_model_checkpoint_and_png(spec, trained):
-    assert (trained / "checkpoints" / "checkpoint_epoch=2.pt").is_file()
-    assert (trained / "validation_comparison.png").is_file()
+    assert (trained / spec.checkpoint_dir / "checkpoint_epoch=2.pt").is_file()
+    assert (trained / spec.comparison_png).is_file()
     state = torch.load(trained / "models" / "model.pt", map_location="cpu")
     assert all(not k.startswith("module.") for k in state)
 
@@ -194,8 +200,8 @@ def test_evaluate_writes_restoration_metrics(spec, trained, tiny_dataset, tmp_pa
     metrics = dict(line.split(",") for line in (out / "metrics.csv").read_text().split())
     assert set(metrics) == {"val_psnr", "val_ssim", "val_nmse", "val_mae"}
     assert 5 < float(metrics["val_psnr"]) < 60 and 0 < float(metrics["val_nmse"]) < 1
-    assert (out / "val_psnr_raw.csv").read_text().count("img") == 2  # one row per test image
-    assert (out / "evaluation_comparison.png").is_file()
+    assert (out / "val_psnr_raw.csv").read_text().count("img") == 2 * spec.rows_per_test_image
+    assert (out / spec.evaluation_png).is_file()
 
 
 def _inputs(folder: Path) -> Path:
@@ -229,18 +235,22 @@ def test_inference_on_every_input_format(spec, trained, tmp_path):
     assert written == sorted(
         f"{n}_restored.nii.gz" for n in ["array", "ct_series", "photo", "single", "slice2d", "vol3d"]
     )
+    s = spec.scale
     vol_in, vol_out = nib.load(inputs / "vol3d.nii.gz"), nib.load(out / "vol3d_restored.nii.gz")
-    assert vol_out.shape == vol_in.shape and np.allclose(vol_out.affine, vol_in.affine)
+    assert vol_out.shape == (20 * s, 18 * s, 4)  # in-plane axes scaled, slices kept
+    assert np.allclose(vol_out.affine, upscaled_affine(vol_in.affine, [s, s, 1]))
+    # the same point in world coordinates: the input's first voxel corner is the output's
+    assert np.allclose(vol_out.affine @ [-0.5, -0.5, -0.5, 1], vol_in.affine @ [-0.5, -0.5, -0.5, 1])
     assert vol_out.get_data_dtype() == np.float32
     series = nib.load(out / "ct_series_restored.nii.gz")
-    assert series.shape == (128, 128, 2) and series.get_data_dtype() == np.float32
+    assert series.shape == (128 * s, 128 * s, 2) and series.get_data_dtype() == np.float32
     # written back in the input's units (HU for the CT series), not [0, 1] and not uint8
     hu = series.get_fdata()
     assert hu.max() > 1.5 or hu.min() < -0.5, (
         f"restored CT range {hu.min()}..{hu.max()} is the network's [0, 1], not HU"
     )
     slice2d = nib.load(out / "slice2d_restored.nii.gz").get_fdata()
-    assert slice2d.shape == (37, 29) and slice2d.max() > 100
+    assert slice2d.shape == (37 * s, 29 * s) and slice2d.max() > 100
 
 
 def test_inference_from_datalist(spec, trained, tiny_dataset, tmp_path):
@@ -291,18 +301,20 @@ net = torch.jit.load(sys.argv[1])
 extra = {"metadata.json": "", "inference.json": ""}
 torch.jit.load(sys.argv[1], _extra_files=extra)
 assert b'"pred"' in extra["metadata.json"], "metadata not embedded"
+s = int(sys.argv[5])
 x = torch.rand(1, 1, int(sys.argv[3]), int(sys.argv[4]))
 y = net(x)
-assert y.shape == x.shape and y.dtype == torch.float32 and 0 <= y.min() and y.max() <= 1
+assert y.shape == (1, 1, s * x.shape[2], s * x.shape[3]), y.shape
+assert y.dtype == torch.float32 and 0 <= y.min() and y.max() <= 1
 torch.save({"x": x, "y": y}, sys.argv[2])
 """
 
 
-def run_torchscript_without_shared_package(ts: Path, io_file: Path, shape=(36, 52)) -> dict:
+def run_torchscript_without_shared_package(ts: Path, io_file: Path, shape=(36, 52), scale: int = 1) -> dict:
     """Load ``ts`` in a fresh interpreter where ``medrestore`` cannot be imported, run it on a random
-    ``shape`` image and return ``{"x": input, "y": output}``."""
+    ``shape`` image (the output must be ``scale`` times larger) and return ``{"x": input, "y": output}``."""
     proc = subprocess.run(
-        [sys.executable, "-c", HIDDEN_PACKAGE_RUN, str(ts), str(io_file), *map(str, shape)],
+        [sys.executable, "-c", HIDDEN_PACKAGE_RUN, str(ts), str(io_file), *map(str, shape), str(scale)],
         cwd=io_file.parent,
         capture_output=True,
         text=True,
@@ -314,7 +326,7 @@ def run_torchscript_without_shared_package(ts: Path, io_file: Path, shape=(36, 5
 def test_ckpt_export_loads_without_shared_package(spec, trained, tmp_path):
     ts = tmp_path / "model.ts"
     ckpt_export(spec.bundle, trained / "models" / "model.pt", ts, tmp_path, spec.tiny_net)
-    io = run_torchscript_without_shared_package(ts, tmp_path / "io.pt")
+    io = run_torchscript_without_shared_package(ts, tmp_path / "io.pt", scale=spec.scale)
     net = spec.tiny_network()
     net.load_state_dict(torch.load(trained / "models" / "model.pt", map_location="cpu"))
     torch.testing.assert_close(net.eval()(io["x"]), io["y"], rtol=1e-4, atol=1e-5)
@@ -324,7 +336,7 @@ def test_shipped_model_ts_matches_model_pt_without_shared_package(spec, tmp_path
     from medrestore.packaging import load_bundle_network
 
     io = run_torchscript_without_shared_package(
-        spec.bundle / "models" / "model.ts", tmp_path / "io.pt", spec.image_shape
+        spec.bundle / "models" / "model.ts", tmp_path / "io.pt", spec.image_shape, spec.scale
     )
     with torch.inference_mode():
         torch.testing.assert_close(load_bundle_network(str(spec.bundle))(io["x"]), io["y"], rtol=1e-4, atol=1e-5)
@@ -349,19 +361,21 @@ def test_interrupted_training_resumes_from_last_checkpoint(spec, tiny_dataset, t
     )
     deadline = time.time() + 300
     while (
-        not list((out / "checkpoints").glob("checkpoint_epoch=*.pt")) and time.time() < deadline and proc.poll() is None
+        not list((out / spec.checkpoint_dir).glob("checkpoint_epoch=*.pt"))
+        and time.time() < deadline
+        and proc.poll() is None
     ):
         time.sleep(0.2)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    saved = sorted(p.name for p in (out / "checkpoints").glob("checkpoint_epoch=*.pt"))
+    saved = sorted(p.name for p in (out / spec.checkpoint_dir).glob("checkpoint_epoch=*.pt"))
     assert saved and "checkpoint_epoch=4.pt" not in saved, f"the run was not interrupted mid-way: {saved}"
     epoch = int(saved[-1].split("=")[1].split(".")[0])
     resumed = run_bundle(args, cwd=tmp_path)
     log = resumed.stdout + resumed.stderr
-    assert f"Resumed from {out / 'checkpoints' / saved[-1]} at epoch {epoch}" in log
+    assert f"Resumed from {out / spec.checkpoint_dir / saved[-1]} at epoch {epoch}" in log
     assert f"Epoch: {epoch + 1}/4" in log and "Epoch: 1/4" not in log
-    assert (out / "checkpoints" / "checkpoint_epoch=4.pt").is_file()
+    assert (out / spec.checkpoint_dir / "checkpoint_epoch=4.pt").is_file()
 
 
 # ---- bad input: one clear message naming the file and the cause; inputs untouched; nothing half-written
@@ -482,7 +496,7 @@ def test_two_process_gloo_training(spec, tiny_dataset, tmp_path):
     assert log.count(f"Key metric: {spec.key_metric} best value") == 2  # logged by rank 0 only, once per epoch
     state = torch.load(out / "models" / "model.pt", map_location="cpu")
     assert state and all(not k.startswith("module.") for k in state)
-    assert (out / "checkpoints" / "checkpoint_epoch=2.pt").is_file()
+    assert (out / spec.checkpoint_dir / "checkpoint_epoch=2.pt").is_file()
 
 
 def check_tracked_run(spec: BundleSpec, client, experiment: str) -> None:
@@ -501,7 +515,7 @@ def check_tracked_run(spec: BundleSpec, client, experiment: str) -> None:
     assert len(history) == 1 and 0 < history[0].value < 100
     assert {"train_loss", "lr_group_0", "val_ssim", "val_psnr"} <= set(run.data.metrics)
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
-    assert "validation_comparison.png" in artifacts and any(a.startswith("config_") for a in artifacts)
+    assert spec.comparison_png in artifacts and any(a.startswith("config_") for a in artifacts)
 
 
 def test_mlflow_default_local_sqlite_store(spec, tiny_dataset, tmp_path):
