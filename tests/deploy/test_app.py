@@ -15,7 +15,7 @@ from pydicom.pixels import apply_modality_lut
 
 from tests.conftest import BUNDLES, bundle_inference, run_python, save_nifti, write_dicom_series
 
-FINISHED = ("dran_denoise", "dae_denoise")
+FINISHED = {"dran_denoise": 1, "dae_denoise": 1, "srgan_sr": 2}  # bundle -> output size / input size
 
 
 def _app(python: str, bundle: str, inputs: Path, out: Path, model: Path | None = None, check: bool = True):
@@ -28,8 +28,8 @@ def _app(python: str, bundle: str, inputs: Path, out: Path, model: Path | None =
     )
 
 
-@pytest.mark.parametrize("bundle", FINISHED)
-def test_nifti_in_float32_nifti_out_equal_to_the_bundle(deploy_python, bundle, tmp_path):
+@pytest.mark.parametrize("bundle, scale", FINISHED.items())
+def test_nifti_in_float32_nifti_out_equal_to_the_bundle(deploy_python, bundle, scale, tmp_path):
     inputs = tmp_path / "in"
     y, x = np.mgrid[:100, :90]
     arr = (400 + 300 * np.sin(x / 9.0) * np.cos(y / 13.0)).astype(np.float32)
@@ -38,8 +38,9 @@ def test_nifti_in_float32_nifti_out_equal_to_the_bundle(deploy_python, bundle, t
     _app(deploy_python, bundle, inputs / "a.nii.gz", tmp_path / "app")
     bundle_inference(bundle, inputs, tmp_path / "bundle")
     app, ref = nib.load(tmp_path / "app" / "a_restored.nii.gz"), nib.load(tmp_path / "bundle" / "a_restored.nii.gz")
-    assert app.get_data_dtype() == np.float32 and app.shape == (100, 90)
+    assert app.get_data_dtype() == np.float32 and app.shape == (100 * scale, 90 * scale)
     assert np.allclose(app.affine, ref.affine)
+    assert np.allclose(np.diag(app.affine)[:2], [0.8 / scale, 0.7 / scale])
     # model.ts (app) vs model.pt (bundle): same weights, float32 rounding only
     np.testing.assert_allclose(app.get_fdata(), ref.get_fdata(), atol=1e-4 * np.ptp(arr))
     assert np.ptp(app.get_fdata()) > 100  # in the input's units, not a uint8 or [0, 1] image

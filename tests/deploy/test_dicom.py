@@ -30,3 +30,29 @@ def test_values_are_stored_through_rescale_and_clipped(tmp_path):
     )
     assert stored[0, 0] == np.iinfo(stored.dtype).max
     assert ds.SeriesDescription == "restored by dae_denoise 0.1.0 (Head)"
+
+
+def _pixel_corner(ds) -> np.ndarray:
+    """World position of the outer corner of pixel (0, 0)."""
+    orient = np.asarray(ds.ImageOrientationPatient, dtype=float)
+    rows_apart, cols_apart = (float(v) for v in ds.PixelSpacing)
+    return np.asarray(ds.ImagePositionPatient, dtype=float) - 0.5 * (cols_apart * orient[:3] + rows_apart * orient[3:])
+
+
+def test_super_resolved_series_gets_the_finer_geometry_of_the_same_field_of_view(tmp_path):
+    series = write_dicom_series(tmp_path / "s", num_slices=2)
+    sources = read_series(str(series))
+    for src in sources:  # an oblique, anisotropic source
+        src.ImageOrientationPatient = [0.8, 0.6, 0.0, 0.0, 0.0, -1.0]
+        src.PixelSpacing = [0.9, 0.7]
+        src.save_as(src.filename)
+    sources = read_series(str(series))
+    hu = np.random.default_rng(0).uniform(0, 100, (256, 256, 2))  # (x, y, z): twice 128 x 128
+    files = write_derived_series(hu, str(series), str(tmp_path / "o"), describe("srgan_sr", "0.1.0"))
+    for src, path in zip(sources, files):
+        ds = pydicom.dcmread(path)
+        assert (ds.Rows, ds.Columns) == (256, 256) and ds.pixel_array.shape == (256, 256)
+        assert [float(v) for v in ds.PixelSpacing] == pytest.approx([0.45, 0.35])
+        np.testing.assert_allclose(_pixel_corner(ds), _pixel_corner(src), atol=1e-6)  # same field of view
+    with pytest.raises(ValueError, match=r"integer multiple"):
+        write_derived_series(np.zeros((200, 256, 2)), str(series), str(tmp_path / "bad"), "x")

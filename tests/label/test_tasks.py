@@ -10,6 +10,7 @@ import nibabel as nib
 import numpy as np
 import pytest
 
+from medrestore.transforms import upscaled_affine
 from tests.conftest import BUNDLES, bundle_inference, run_python, save_nifti
 
 CALL = """
@@ -29,9 +30,15 @@ def _call(python: str, bundle, image, cwd, check: bool = True):
 
 
 @pytest.mark.parametrize(
-    "bundle, shape", [("dran_denoise", (70, 52)), ("dae_denoise", (70, 52)), ("dae_denoise", (40, 36, 3))]
+    "bundle, shape, scale",
+    [
+        ("dran_denoise", (70, 52), 1),
+        ("dae_denoise", (70, 52), 1),
+        ("dae_denoise", (40, 36, 3), 1),
+        ("srgan_sr", (35, 26, 2), 2),  # super-resolution: a larger output, in-plane, slice by slice
+    ],
 )
-def test_task_returns_the_restored_float_image(label_python, bundle, shape, tmp_path):
+def test_task_returns_the_restored_float_image(label_python, bundle, shape, scale, tmp_path):
     inputs = tmp_path / "in"
     arr = (np.random.default_rng(1).random(shape) * 300 + 100).astype(np.float32)
     affine = np.diag([0.9, 0.8, 2.5, 1.0])
@@ -40,8 +47,9 @@ def test_task_returns_the_restored_float_image(label_python, bundle, shape, tmp_
     assert result["type"] == "restoration"
     assert not {"label_names", "centroids"} & set(result["keys"])
     restored = nib.load(result["file"])
-    assert restored.shape == shape and restored.get_data_dtype() == np.float32  # channel squeezed, float kept
-    np.testing.assert_allclose(restored.affine, affine, atol=1e-6)
+    expected = (shape[0] * scale, shape[1] * scale, *shape[2:])
+    assert restored.shape == expected and restored.get_data_dtype() == np.float32  # channel squeezed, float kept
+    np.testing.assert_allclose(restored.affine, upscaled_affine(affine, [scale, scale, 1]), atol=1e-6)
     bundle_inference(bundle, inputs, tmp_path / "ref")
     reference = nib.load(tmp_path / "ref" / "a_restored.nii.gz").get_fdata()
     np.testing.assert_allclose(restored.get_fdata(), reference, atol=1e-4 * np.ptp(arr))  # model.ts vs model.pt

@@ -11,6 +11,14 @@ user runs), and writes restored volumes, a metrics table and side-by-side PNGs u
     outputs/demo/<bundle>/png/*.png           noisy | restored | clean | error maps
     outputs/demo/metrics.md, metrics.csv      PSNR / SSIM per image, noisy vs restored
 
+super-resolves bicubic x2 decimations of the super-resolution sample test split (``medrestore-data sr``)
+with ``srgan_sr``::
+
+    outputs/demo/srgan_sr/low_resolution/*.nii.gz   x2 decimated inputs (native units, twice the spacing)
+    outputs/demo/srgan_sr/super_resolved/*.nii.gz   x2 outputs (native units, float32, input spacing / 2)
+    outputs/demo/srgan_sr/png/*.png                 low resolution | bicubic | SRResNet | high resolution | errors
+    outputs/demo/metrics.md                         a table: PSNR / SSIM, bicubic vs SRResNet
+
 and reconstructs the sample undersampled k-space files (``medrestore-data mri``: 8 coils, 2D Poisson
 4x) with ``modl_recon``::
 
@@ -34,11 +42,20 @@ from medrestore.data.datalist import load_windowed_split
 from medrestore.evaluation import psnr_ssim, summarize
 from medrestore.visualize import comparison_grid, save_png
 
-__all__ = ["DENOISING_BUNDLES", "RECONSTRUCTION_BUNDLES", "run_demo", "run_reconstruction_demo", "main"]
+__all__ = [
+    "DENOISING_BUNDLES",
+    "RECONSTRUCTION_BUNDLES",
+    "SUPER_RESOLUTION_BUNDLES",
+    "run_demo",
+    "run_reconstruction_demo",
+    "run_super_resolution_demo",
+    "main",
+]
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), *[".."] * 4))
 DENOISING_BUNDLES = ("dran_denoise", "dae_denoise")  # finished denoising bundles; others join here when they land
 RECONSTRUCTION_BUNDLES = ("modl_recon",)
+SUPER_RESOLUTION_BUNDLES = ("srgan_sr",)
 
 
 def bundle_command(bundle: str, dataset_dir: str, output_dir: str, *extra: str) -> list[str]:
@@ -113,6 +130,70 @@ def run_reconstruction_demo(
     return lines
 
 
+def run_super_resolution_demo(
+    output_dir: str = "outputs/demo", sr_dir: str | None = None, bundles=SUPER_RESOLUTION_BUNDLES, scale: int = 2
+) -> list[str]:
+    """Super-resolve bicubic decimations of the SR sample test split; returns markdown table lines."""
+    import torch
+
+    from medrestore.data.super_resolution import build_sr_data
+    from medrestore.physics import resolution
+
+    sr_dir = sr_dir or os.path.join(REPO, "data", "sr")
+    items = load_windowed_split(sr_dir, "test", builder=build_sr_data)
+    lines = [
+        "",
+        f"# Demo: super-resolution x{scale} of bicubic decimations, sample SR test split",
+        "",
+        "| bundle | image | modality | PSNR bicubic | PSNR super-resolved | SSIM bicubic | SSIM super-resolved |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    b = scale
+    for bundle in bundles:
+        root = os.path.join(output_dir, bundle)
+        lr_dir, out_dir = os.path.join(root, "low_resolution"), os.path.join(root, "super_resolved")
+        entries, truth = [], {}
+        for item in items:
+            hr = resolution.crop_to_multiple(torch.as_tensor(item["clean"], dtype=torch.float32), scale)
+            lr = resolution.bicubic_downsample(hr, scale)
+            low, high = item["window"]
+            name = os.path.basename(item["image"])
+            write_slice(
+                os.path.join(lr_dir, name), lr.numpy() * (high - low) + low, [scale * v for v in item["spacing"]]
+            )
+            entries.append({"image": name, "window": [low, high], "modality": item["modality"]})
+            truth[name] = (hr.numpy(), lr, (low, high), item["modality"])
+        write_datalist(os.path.join(lr_dir, "datalist.json"), {"test": entries})
+        cmd = bundle_command(bundle, lr_dir, out_dir, "--datalist", os.path.join(lr_dir, "datalist.json"))
+        print(f"[{bundle}] super-resolving {len(entries)} images x{scale} ...", flush=True)
+        subprocess.run(cmd, check=True)
+        scores = []
+        for name, (hr, lr, (low, high), modality) in truth.items():
+            out = os.path.join(out_dir, name.replace(".nii.gz", "_restored.nii.gz"))
+            sr01 = (np.asarray(nib.load(out).get_fdata()) - low) / (high - low)
+            bicubic = resolution.bicubic_upsample(lr, scale).clamp(0, 1).numpy()
+            crop = (slice(b, -b), slice(b, -b))
+            p_in, s_in = psnr_ssim(bicubic[crop], hr[crop])
+            p_out, s_out = psnr_ssim(np.clip(sr01, 0, 1)[crop], hr[crop])
+            scores.append((p_in, p_out))
+            lines.append(f"| {bundle} | {name} | {modality} | {p_in:.2f} | {p_out:.2f} | {s_in:.3f} | {s_out:.3f} |")
+            shown = {
+                "low resolution": np.kron(lr.numpy(), np.ones((scale, scale))),
+                "bicubic": bicubic,
+                "SRResNet": sr01,
+                "high resolution": hr,
+            }
+            save_png(
+                os.path.join(root, "png", name.replace(".nii.gz", ".png")),
+                comparison_grid([shown], reference="high resolution"),
+            )
+        p_in, p_out = summarize(p for p, _ in scores), summarize(p for _, p in scores)
+        lines.append(
+            f"| **{bundle} mean** | {p_out['n']} images | | {p_in['mean']:.2f} | {p_out['mean']:.2f} ± {p_out['std']:.2f} | | |"
+        )
+    return lines
+
+
 def run_demo(
     output_dir: str = "outputs/demo",
     data_dir: str | None = None,
@@ -120,9 +201,12 @@ def run_demo(
     bundles=DENOISING_BUNDLES,
     mri_dir: str | None = None,
     reconstruction_bundles=RECONSTRUCTION_BUNDLES,
+    sr_dir: str | None = None,
+    super_resolution_bundles=SUPER_RESOLUTION_BUNDLES,
 ) -> str:
     """Degrade, restore and score the sample test images with every denoising bundle, reconstruct the
-    sample k-space with every reconstruction bundle; returns the metrics table path."""
+    sample k-space with every reconstruction bundle, super-resolve the SR sample test split with every
+    super-resolution bundle; returns the metrics table path."""
     data_dir = data_dir or os.path.join(REPO, "data", "denoising")
     items = load_windowed_split(data_dir, "test")
     rows = []
@@ -184,6 +268,8 @@ def run_demo(
         lines.append(
             f"| **{bundle} mean** | {p['n']} images | | {pn['mean']:.2f} | {p['mean']:.2f} ± {p['std']:.2f} | | {s['mean']:.3f} ± {s['std']:.3f} |"
         )
+    if super_resolution_bundles:
+        lines += run_super_resolution_demo(output_dir, sr_dir, super_resolution_bundles)
     if reconstruction_bundles:
         lines += run_reconstruction_demo(output_dir, mri_dir, reconstruction_bundles)
     md_path = os.path.join(output_dir, "metrics.md")

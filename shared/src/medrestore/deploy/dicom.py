@@ -56,7 +56,8 @@ def write_derived_series(
     Each instance copies its source instance (patient and study kept), then gets the restored pixels,
     a new ``SeriesInstanceUID`` and ``SOPInstanceUID``, ``ImageType`` ``DERIVED\\SECONDARY``, the
     ``SeriesDescription``/``DerivationDescription`` ``description`` and an uncompressed little-endian
-    transfer syntax. The folder is written under a temporary name and renamed when complete.
+    transfer syntax. A super-resolved image (an integer multiple of the source's rows and columns) gets
+    the finer geometry: Rows/Columns, PixelSpacing and ImagePositionPatient updated (same field of view). The folder is written under a temporary name and renamed when complete.
     Returns the written file paths.
     """
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid
@@ -77,7 +78,7 @@ def write_derived_series(
             ds = copy.deepcopy(src)
             pixels = volume[:, :, k].T  # (x, y) -> (rows, columns)
             if pixels.shape != (int(ds.Rows), int(ds.Columns)):
-                raise ValueError(f"slice {k} is {pixels.shape}, source instance is {(int(ds.Rows), int(ds.Columns))}.")
+                _upscale_geometry(ds, pixels.shape, k)
             ds.PixelData = _stored_values(pixels, ds).tobytes()
             ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
             ds.SeriesInstanceUID = series_uid
@@ -99,6 +100,33 @@ def write_derived_series(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return written
+
+
+def _upscale_geometry(ds, shape: tuple[int, int], k: int) -> None:
+    """Give ``ds`` the geometry of an in-plane super-resolved slice of ``shape`` (rows, columns): an
+    integer multiple ``s`` of its own. Rows/Columns times ``s``, PixelSpacing (and ImagerPixelSpacing)
+    divided by ``s``, ImagePositionPatient moved to the new first pixel centre so that the slice covers
+    the same area (its corner stays in place); the slice position along the normal is unchanged."""
+    rows, cols = int(ds.Rows), int(ds.Columns)
+    scale = shape[0] // rows
+    if scale < 2 or shape != (scale * rows, scale * cols):
+        raise ValueError(
+            f"slice {k} is {shape}, source instance is {(rows, cols)}; expected the same size or an integer "
+            "multiple of it along both axes (in-plane super-resolution)."
+        )
+    spacing = [float(v) for v in getattr(ds, "PixelSpacing", [1.0, 1.0])]  # [between rows, between columns]
+    if "ImagePositionPatient" in ds:
+        orient = np.asarray(getattr(ds, "ImageOrientationPatient", [1, 0, 0, 0, 1, 0]), dtype=float)
+        along_row, along_column = orient[:3], orient[3:]  # directions of increasing column and row index
+        shift = (0.5 / scale - 0.5) * (spacing[1] * along_row + spacing[0] * along_column)
+        ds.ImagePositionPatient = [float(v) for v in np.asarray(ds.ImagePositionPatient, dtype=float) + shift]
+    ds.Rows, ds.Columns = scale * rows, scale * cols
+    ds.PixelSpacing = [spacing[0] / scale, spacing[1] / scale]
+    if "ImagerPixelSpacing" in ds:
+        ds.ImagerPixelSpacing = [float(v) / scale for v in ds.ImagerPixelSpacing]
+    for tag in ("SmallestImagePixelValue", "LargestImagePixelValue"):
+        if tag in ds:
+            delattr(ds, tag)
 
 
 def describe(bundle_name: str, version: str, original: Sequence[str] | str | None = None) -> str:
