@@ -14,7 +14,7 @@ import torch
 from medrestore.networks import SRResNet
 from tests.bundles.restoration_suite import *  # noqa: F403 (the shared bundle tests)
 from tests.bundles.restoration_suite import BundleSpec, infer_args, train_args
-from tests.conftest import run_bundle
+from tests.conftest import bundle_command, bundle_fails, run_bundle, save_nifti, snapshot
 
 TINY = ("--features", "8", "--num_blocks", "1", "--patch_size", "[32, 32]")
 
@@ -120,3 +120,52 @@ def test_enforced_consistency_matches_the_input_under_kspace_truncation(trained,
     lines = [line for line in proc.stdout.splitlines() if "low-resolution consistency" in line]
     assert len(lines) == 2 and all("after back-projection" in line for line in lines)
     assert all(float(line.split("consistency ")[1].split(" dB")[0]) > 40 for line in lines), lines
+
+
+# ---- through-plane (self-supervised, SMORE idea): configs/through_plane.json on one thick-slice volume
+
+
+def _through_plane(image, out, *extra):
+    return bundle_command(
+        "run",
+        "--features",
+        "8",
+        "--num_blocks",
+        "1",
+        "--iterations",
+        "4",
+        "--batch_size",
+        "2",
+        "--patch_size",
+        "[16, 16]",
+        *extra,
+        config_file=SR_SPEC.configs / "through_plane.json",
+        bundle_root=SR_SPEC.bundle,
+        image=image,
+        output_dir=out,
+    )
+
+
+def test_through_plane_keeps_the_field_of_view_and_the_units(tmp_path):
+    from medrestore.transforms import upscaled_affine
+
+    rng = np.random.default_rng(0)
+    affine = np.array([[0.0, -0.9, 0.0, 20.0], [0.9, 0.0, 0.0, -3.0], [0.0, 0.0, 3.0, 7.0], [0.0, 0.0, 0.0, 1.0]])
+    volume = (rng.random((24, 20, 5)) * 300 + 100).astype(np.int16)
+    save_nifti(tmp_path / "in" / "thick.nii.gz", volume, affine)
+    before = snapshot(tmp_path / "in")
+    proc = run_bundle(_through_plane(tmp_path / "in" / "thick.nii.gz", tmp_path / "out"), cwd=tmp_path)
+    assert "through-plane x3 along axis 2: training on 5 in-plane images" in proc.stdout
+    assert snapshot(tmp_path / "in") == before
+    out = nib.load(tmp_path / "out" / "thick_restored.nii.gz")
+    assert out.shape == (24, 20, 15) and out.get_data_dtype() == np.float32
+    assert np.allclose(out.affine, upscaled_affine(affine, [1, 1, 3]))
+    corner = np.array([-0.5, -0.5, -0.5, 1.0])
+    assert np.allclose(out.affine @ corner, affine @ corner)  # the same world extent
+    assert 50 < out.get_fdata().mean() < 500  # the input's units, not [0, 1]
+
+
+def test_through_plane_refuses_a_missing_or_isotropic_volume(tmp_path):
+    bundle_fails(_through_plane(tmp_path / "none.nii.gz", tmp_path / "out"), tmp_path, "none.nii.gz does not exist")
+    save_nifti(tmp_path / "iso.nii.gz", np.ones((8, 8, 8), np.float32), np.eye(4))
+    bundle_fails(_through_plane(tmp_path / "iso.nii.gz", tmp_path / "out"), tmp_path, "is not anisotropic along axis")

@@ -62,3 +62,17 @@ def test_batched_and_too_small_inputs(image):
         R.crop_to_multiple(torch.zeros(3, 3), 4)
     with pytest.raises(ValueError, match="unknown degradation"):
         R.degrade(image, 2, "nearest")
+
+
+def test_thick_slice_geometry_finds_the_thick_axis_and_the_ratio():
+    assert R.thick_slice_geometry([0.9, 0.9, 3.6]) == (2, 4)
+    assert R.thick_slice_geometry([5.0, 1.0, 1.0]) == (0, 5)
+    assert R.thick_slice_geometry([1.0, 1.0, 1.0], slice_axis=1, scale=2) == (1, 2)
+    with pytest.raises(ValueError, match="not anisotropic along axis 2"):
+        R.thick_slice_geometry([1.0, 1.0, 1.2])
+
+
+def test_upsample_axis_changes_one_axis():
+    x = torch.rand(2, 5, 7)
+    assert R.upsample_axis(x, 3, axis=-2).shape == (2, 15, 7) and R.upsample_axis(x, 2, axis=-1).shape == (2, 5, 14)
+    torch.testing.assert_close(R.upsample_axis(torch.full((1, 4, 4), 0.3), 4), torch.full((1, 16, 4), 0.3))

@@ -8,6 +8,7 @@ from medrestore.transforms import (
     CropBorderd,
     DegradeResolutiond,
     LowResolutionConsistencyd,
+    ThickSliceDegraded,
     UpscaleGeometryd,
     upscaled_affine,
 )
@@ -88,3 +89,13 @@ def test_consistency_refuses_an_unknown_degradation():
 def test_crop_border():
     out = CropBorderd(["pred", "label"], 2)({"pred": torch.zeros(1, 10, 12), "label": torch.zeros(1, 10, 12)})
     assert out["pred"].shape == (1, 6, 8) and out["label"].shape == (1, 6, 8)
+
+
+def test_thick_slice_pairs_blur_only_along_the_rows():
+    hr = torch.zeros(1, 34, 20)
+    hr[:, :, 10:] = 1.0  # an edge across the columns: rows are constant, thick slices keep it sharp
+    out = ThickSliceDegraded("label", "image", scale=4)({"label": hr})
+    assert out["label"].shape == out["image"].shape == (1, 32, 20)  # cropped to a multiple of 4 rows
+    torch.testing.assert_close(out["image"], out["label"], atol=1e-5, rtol=0)
+    across = ThickSliceDegraded("label", "image", scale=4)({"label": hr.transpose(1, 2).contiguous()})
+    assert float((across["image"] - across["label"]).abs().max()) > 0.1  # an edge across the slices is blurred

@@ -1,9 +1,16 @@
 """Sample-data builders, allowed-source loaders, phantoms and datalist helpers."""
 
-from .datalist import IMAGE_SUFFIXES, find_images, load_image_datalist, load_windowed_split, read_datalist_json
+from .datalist import (
+    IMAGE_SUFFIXES,
+    find_images,
+    load_image_datalist,
+    load_windowed_split,
+    read_datalist_json,
+    single_image_item,
+)
 from .builder import build_denoising_data, write_datalist, write_slice
 from .kspace_io import KSpaceInputError, list_kspace_items, read_kspace
 from .phantoms import random_ellipse_phantom, shepp_logan
 from .small_sample import build_small_sample_data, select_items
 
-__all__ = ["IMAGE_SUFFIXES", "KSpaceInputError", "list_kspace_items", "read_kspace", "build_denoising_data", "build_small_sample_data", "find_images", "load_image_datalist", "load_windowed_split", "read_datalist_json", "random_ellipse_phantom", "select_items", "shepp_logan", "write_datalist", "write_slice"]
+__all__ = ["IMAGE_SUFFIXES", "KSpaceInputError", "list_kspace_items", "read_kspace", "build_denoising_data", "build_small_sample_data", "find_images", "load_image_datalist", "load_windowed_split", "read_datalist_json", "random_ellipse_phantom", "select_items", "shepp_logan", "single_image_item", "write_datalist", "write_slice"]

@@ -9,7 +9,7 @@ import nibabel as nib
 import numpy as np
 from monai.data import load_decathlon_datalist
 
-__all__ = ["IMAGE_SUFFIXES", "find_images", "load_image_datalist", "load_windowed_split", "read_datalist_json"]
+__all__ = ["IMAGE_SUFFIXES", "find_images", "load_image_datalist", "load_windowed_split", "read_datalist_json", "single_image_item"]
 
 IMAGE_SUFFIXES = (".nii.gz", ".nii", ".dcm", ".png", ".npy")
 
@@ -69,6 +69,18 @@ def read_datalist_json(path: str) -> dict:
     if not isinstance(sections, dict):
         raise ValueError(f"datalist {path} must hold a JSON object of sections, e.g. {{\"test\": [...]}}.")
     return sections
+
+
+def single_image_item(path: str | None) -> list[dict]:
+    """``[{"image": path}]`` for a config that takes one ``--image`` (a file or a DICOM series folder),
+    with a clear error when it is missing."""
+    if not path:
+        raise ValueError("no input: pass --image <NIfTI file or DICOM series folder>.")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"image {path} does not exist; pass --image <NIfTI file or DICOM series folder>.")
+    if os.path.isdir(path):
+        check_dicom_series(path)
+    return [{"image": os.path.abspath(path)}]
 
 
 def load_image_datalist(dataset_dir: str, datalist: str | None = None, key: str = "test") -> list[dict]:

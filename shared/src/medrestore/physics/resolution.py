@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from monai.networks.layers import separable_filtering
@@ -35,6 +36,8 @@ __all__ = [
     "kspace_zero_fill",
     "back_project",
     "slice_profile_downsample",
+    "thick_slice_geometry",
+    "upsample_axis",
 ]
 
 DEGRADATIONS = ("bicubic", "kspace", "blur")
@@ -168,3 +171,33 @@ def slice_profile_downsample(
     fwhm = float(scale if thickness is None else thickness)
     y = _decimate(_gaussian_blur(y, fwhm / 2.3548, axes=(axis,)), scale, axes=(axis,))
     return y.reshape(*lead, *y.shape[-2:])
+
+
+def upsample_axis(x: torch.Tensor, scale: int, axis: int = -2, mode: str = "bicubic") -> torch.Tensor:
+    """Interpolate by ``scale`` along one of the last two axes (``mode`` of ``F.interpolate``, the pixel
+    centres of :func:`slice_profile_downsample`): ``(..., h, W)`` -> ``(..., s*h, W)`` for ``axis=-2``."""
+    y, lead = _as_4d(x.float())
+    size = [y.shape[-2], y.shape[-1]]
+    size[axis] *= int(scale)
+    y = F.interpolate(y, size=tuple(size), mode=mode, align_corners=False)
+    return y.reshape(*lead, *y.shape[-2:])
+
+
+def thick_slice_geometry(spacing, slice_axis: int | None = None, scale: int | None = None) -> tuple[int, int]:
+    """``(slice_axis, scale)`` of an anisotropic volume of voxel ``spacing`` (3 values, mm): the axis
+    of the largest spacing unless given, and the ratio of its spacing to the finest in-plane one,
+    rounded, unless given. Fails when the volume is not anisotropic enough to super-resolve (< 1.5)."""
+    spacing = [float(v) for v in list(spacing)[:3]]
+    if len(spacing) != 3:
+        raise ValueError(f"through-plane super-resolution needs a 3D volume; got spacing {spacing}.")
+    axis = int(np.argmax(spacing)) if slice_axis is None else int(slice_axis)
+    in_plane = min(v for a, v in enumerate(spacing) if a != axis)
+    ratio = spacing[axis] / in_plane
+    if scale is None:
+        if ratio < 1.5:
+            raise ValueError(
+                f"voxel spacing {[round(v, 3) for v in spacing]} mm is not anisotropic along axis {axis} "
+                f"(ratio {ratio:.2f}); through-plane super-resolution expects thick slices (ratio >= 1.5) or --scale."
+            )
+        scale = int(round(ratio))
+    return axis, int(scale)

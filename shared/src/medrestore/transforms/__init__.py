@@ -2,7 +2,14 @@
 
 from .intensity import WindowIntensityd, window_bounds
 from .kspace import LoadKSpaced, ReconInputsd, ReconMagnituded, SimulateKSpaced, UndersampleKSpaced, sampling_mask
-from .resolution import CropBorderd, DegradeResolutiond, LowResolutionConsistencyd, UpscaleGeometryd, upscaled_affine
+from .resolution import (
+    CropBorderd,
+    DegradeResolutiond,
+    LowResolutionConsistencyd,
+    ThickSliceDegraded,
+    UpscaleGeometryd,
+    upscaled_affine,
+)
 from .sampling import ForegroundWeightd
 from .validation import ImageInputError, LoadImageCheckedd, ValidateImaged, check_inputs, source_name
 
@@ -18,6 +25,7 @@ __all__ = [
     "ReconInputsd",
     "ReconMagnituded",
     "SimulateKSpaced",
+    "ThickSliceDegraded",
     "UndersampleKSpaced",
     "LoadImageCheckedd",
     "ValidateImaged",

@@ -13,7 +13,14 @@ from monai.transforms import MapTransform
 from medrestore.noise import NoiseTransformd, _as_range, _normal
 from medrestore.physics import resolution
 
-__all__ = ["CropBorderd", "DegradeResolutiond", "LowResolutionConsistencyd", "UpscaleGeometryd", "upscaled_affine"]
+__all__ = [
+    "CropBorderd",
+    "DegradeResolutiond",
+    "LowResolutionConsistencyd",
+    "ThickSliceDegraded",
+    "UpscaleGeometryd",
+    "upscaled_affine",
+]
 
 
 class DegradeResolutiond(NoiseTransformd):
@@ -71,6 +78,31 @@ class DegradeResolutiond(NoiseTransformd):
                 lr = MetaTensor(lr, affine=upscaled_affine(hr.affine, [1.0 / self.scale] * 2), meta=meta)
             d[key], d[out_key] = hr, lr
         d[self.degradation_key] = kind
+        return d
+
+
+class ThickSliceDegraded(MapTransform):
+    """Self-supervised through-plane training pairs (the SMORE idea): a high-resolution in-plane patch
+    ``keys`` ``(C, H, W)`` is acquired as thick slices along its rows (axis -2: Gaussian slice profile of
+    FWHM ``thickness`` pixels, default ``scale``, i.e. contiguous slices; decimation by ``scale``) and
+    interpolated back along the rows (bicubic) to its own size: ``output_keys``, the network input.
+    ``keys`` is cropped to a multiple of ``scale`` rows. Put a ``RandRotate90d`` before it so that both
+    in-plane directions serve as the slice direction."""
+
+    def __init__(
+        self, keys: KeysCollection, output_keys: KeysCollection, scale: int, thickness: float | None = None
+    ) -> None:
+        super().__init__(keys)
+        self.output_keys = [output_keys] if isinstance(output_keys, str) else list(output_keys)
+        self.scale, self.thickness = int(scale), thickness
+
+    def __call__(self, data: Mapping[Hashable, torch.Tensor]) -> dict:
+        d = dict(data)
+        for key, out_key in self.key_iterator(d, self.output_keys):
+            hr = torch.as_tensor(d[key]).float()
+            hr = hr[..., : hr.shape[-2] // self.scale * self.scale, :]
+            thick = resolution.slice_profile_downsample(hr, self.scale, axis=-2, thickness=self.thickness)
+            d[key], d[out_key] = hr, resolution.upsample_axis(thick, self.scale, axis=-2)
         return d
 
 
