@@ -63,3 +63,30 @@ def test_malformed_hashes_file(bundle):
     (bundle / "large_files.yml").write_text("large_files: nothing here\n")
     with pytest.raises(ValueError, match="expected 'large_files"):
         verify_file(str(bundle / "models" / "model.pt"), str(bundle / "large_files.yml"))
+
+
+def test_release_with_overrides_exports_a_torchscript_file_that_embeds_them(tmp_path):
+    """``model_x4.pt`` of srgan_sr ships with ``model_x4.ts`` whose embedded inference.json says scale 4."""
+    import json
+    import shutil
+    import zipfile
+
+    import torch
+
+    from medrestore.networks import SRResNet
+    from tests.conftest import BUNDLES
+
+    bundle = tmp_path / "srgan_sr"
+    shutil.copytree(BUNDLES / "srgan_sr" / "configs", bundle / "configs")
+    (bundle / "models").mkdir()
+    weights = tmp_path / "x4.pt"
+    torch.save(SRResNet(scale=4, features=8, num_blocks=1).state_dict(), weights)
+    overrides = {"scale": 4, "features": 8, "num_blocks": 1}
+    released = release_weights(str(bundle), str(weights), filename="model_x4.pt", overrides=overrides)
+    ts = bundle / "models" / "model_x4.ts"
+    assert released == [str(bundle / "models" / "model_x4.pt"), str(ts)]
+    assert torch.jit.load(str(ts))(torch.rand(1, 1, 5, 6)).shape == (1, 1, 20, 24)
+    with zipfile.ZipFile(ts) as zf:
+        name = next(n for n in zf.namelist() if n.endswith("extra/inference.json"))
+        assert name.startswith("model/") and json.loads(zf.read(name))["scale"] == 4
+    assert verify_bundle(str(bundle)) == ["models/model_x4.pt", "models/model_x4.ts"]

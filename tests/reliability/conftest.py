@@ -65,6 +65,7 @@ class Case:
     tiny_net: tuple[str, ...]  # overrides that make the network tiny (seconds-long training)
     data_args: tuple[str, ...]  # overrides every training run on the tiny data needs
     image_to_image: bool  # output has the input's grid (the geometry and intensity-window tests)
+    input_key: str = "image"  # the datalist key of an input ("kspace" for reconstruction bundles)
 
 
 CASES = {
@@ -97,6 +98,17 @@ CASES = {
         ("--features", "4", "--layers", "3", "--cg_iterations", "3"),
         ("--masks", "[['poisson', 4.0]]"),  # a 24^2 calibration square allows at most 7x on 64 x 64
         False,
+        "kspace",
+    ),
+    "srgan_sr": Case(
+        "srgan_sr",
+        "restored",
+        write_image,
+        (".nii.gz", ".npy"),
+        write_tiny_dataset,
+        ("--features", "8", "--num_blocks", "1"),
+        ("--patch_size", "[32, 32]"),
+        False,  # the output is twice the input's size
     ),
 }
 IMAGE_CASES = [name for name, case in CASES.items() if case.image_to_image]

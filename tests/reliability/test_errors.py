@@ -17,7 +17,7 @@ def write_bad_input(case, folder: Path) -> Path:
     """An input every bundle must refuse: NaN intensities (images) or NaN k-space."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "bad.npy"
-    if case.image_to_image:
+    if case.input_key == "image":
         np.save(path, np.full((32, 32), np.nan, np.float32))
     else:
         np.save(path, np.full((4, 64, 64), np.nan, np.complex64))
@@ -60,7 +60,7 @@ def test_one_bad_input_among_good_ones_writes_nothing(case, tmp_path):
 def test_malformed_datalist_names_the_file_and_line(case, tmp_path):
     data = tmp_path / "in"
     case.write_input(data / f"img{case.input_suffixes[0]}", 0)
-    key = "image" if case.image_to_image else "kspace"
+    key = case.input_key
     datalist = tmp_path / "list.json"
     entry = f'{{"{key}": "img{case.input_suffixes[0]}"}}'
     datalist.write_text('{"test": [\n    ' + entry + ",\n]}\n")  # trailing comma: line 3 is invalid

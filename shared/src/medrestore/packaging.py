@@ -15,6 +15,7 @@ check them when they load weights (:class:`medrestore.handlers.CheckpointLoader`
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -116,12 +117,18 @@ def verify_file(path: str, hashes_file: str | None) -> bool:
     return False
 
 
-def release_weights(bundle_root: str, weights: str, filename: str = "model.pt", export: bool = True) -> list[str]:
+def release_weights(
+    bundle_root: str, weights: str, filename: str = "model.pt", export: bool = True, overrides: dict | None = None
+) -> list[str]:
     """Make trained ``weights`` the bundle's shipped ``models/<filename>`` (the one deliberate way to
     replace shipped weights: training writes under its own ``output_dir`` only). Copies the file
-    atomically, re-exports ``models/model.ts`` from it with ``monai.bundle ckpt_export`` when
-    ``filename`` is ``model.pt`` (so the TorchScript file never holds older weights), and records
-    the SHA-256 of every file in ``models/`` in ``large_files.yml``. Returns the released paths."""
+    atomically, re-exports the TorchScript ``models/<stem>.ts`` from it with ``monai.bundle ckpt_export``
+    when ``filename`` is ``model.pt`` or ``overrides`` are given (so a TorchScript file never holds older
+    weights), and records the SHA-256 of every file in ``models/`` in ``large_files.yml``.
+
+    ``overrides`` (top-level ``inference.json`` values, e.g. ``{"scale": 4}`` for ``model_x4.pt``) build the
+    exported network and are written into the ``inference.json`` embedded in the TorchScript file, so MONAI
+    Deploy and Label run it with the same settings. Returns the released paths."""
     import shutil
 
     if not os.path.isfile(weights):
@@ -133,17 +140,25 @@ def release_weights(bundle_root: str, weights: str, filename: str = "model.pt", 
     with atomic_path(target) as tmp:
         shutil.copyfile(weights, tmp)
     released = [target]
-    if export and filename == "model.pt":
-        ts = os.path.join(bundle_root, "models", "model.ts")
-        # exported under its final name in a hidden folder (TorchScript archives are rooted at the file's
-        # stem, and MONAI Deploy finds the embedded configs under "model/extra/"), then moved into place
+    if export and (filename == "model.pt" or overrides):
+        ts = os.path.join(bundle_root, "models", os.path.splitext(filename)[0] + ".ts")
+        # exported as "model.ts" in a hidden folder (TorchScript archives are rooted at the file's stem,
+        # and MONAI Deploy finds the embedded configs under "model/extra/"), then moved into place
         with tempfile.TemporaryDirectory(dir=os.path.dirname(ts), prefix=".tmp-export-") as tmp:
+            config = os.path.join(configs, "inference.json")
+            if overrides:
+                with open(config) as f:
+                    content = json.load(f)
+                content.update(overrides)
+                config = os.path.join(tmp, "inference.json")
+                with open(config, "w") as f:
+                    json.dump(content, f, indent=4)
             subprocess.run(
                 [
                     sys.executable, "-m", "monai.bundle", "ckpt_export", "--net_id", "network_def",
                     "--filepath", os.path.join(tmp, "model.ts"), "--ckpt_file", target,
                     "--meta_file", os.path.join(configs, "metadata.json"),
-                    "--config_file", os.path.join(configs, "inference.json"), "--bundle_root", bundle_root,
+                    "--config_file", config, "--bundle_root", bundle_root,
                 ],
                 check=True,
             )  # fmt: skip
