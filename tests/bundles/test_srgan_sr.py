@@ -169,3 +169,17 @@ def test_through_plane_refuses_a_missing_or_isotropic_volume(tmp_path):
     bundle_fails(_through_plane(tmp_path / "none.nii.gz", tmp_path / "out"), tmp_path, "none.nii.gz does not exist")
     save_nifti(tmp_path / "iso.nii.gz", np.ones((8, 8, 8), np.float32), np.eye(4))
     bundle_fails(_through_plane(tmp_path / "iso.nii.gz", tmp_path / "out"), tmp_path, "is not anisotropic along axis")
+
+
+def test_srgan_config_takes_a_local_vgg19_file(tmp_path):
+    from monai.bundle import ConfigParser
+
+    from medrestore.errors import root_cause
+
+    parser = ConfigParser()
+    parser.read_config([SR_SPEC.train, str(SR_SPEC.configs / "train_gan.json")])
+    assert parser.get_parsed_content("content_loss").vgg is None  # default: no pretrained network needed
+    parser["vgg19_weights"] = str(tmp_path / "missing_vgg19.pth")
+    with pytest.raises(Exception) as err:
+        parser.get_parsed_content("content_loss", lazy=False)
+    assert "missing_vgg19.pth do not exist" in str(root_cause(err.value))

@@ -3,7 +3,7 @@ from monai.networks.nets import PatchDiscriminator
 from monai.utils import AdversarialIterationEvents, AdversarialKeys
 
 from medrestore.engines import ImageToImageAdversarialTrainer
-from medrestore.losses import DiscriminatorLoss, GeneratorAdversarialLoss, L1SSIMLoss
+from medrestore.losses import ContentLoss, DiscriminatorLoss, GeneratorAdversarialLoss
 from medrestore.networks import SRResNet
 
 
@@ -19,7 +19,7 @@ def _trainer(seen):
         g_network=g,
         g_optimizer=torch.optim.Adam(g.parameters(), 1e-3),
         g_loss_function=GeneratorAdversarialLoss(1e-3),
-        recon_loss_function=L1SSIMLoss(),
+        recon_loss_function=ContentLoss(),
         d_network=d,
         d_optimizer=torch.optim.Adam(d.parameters(), 1e-3),
         d_loss_function=DiscriminatorLoss(),
@@ -54,4 +54,4 @@ def test_losses_take_a_discriminators_list_of_layer_outputs():
     assert float(GeneratorAdversarialLoss(1.0)(logits)) == 0.0  # D says "real" everywhere
     assert float(DiscriminatorLoss()(logits, [torch.zeros(1, 1, 3, 3)])) == 0.0
     x = torch.rand(1, 1, 16, 16)
-    assert float(L1SSIMLoss()(x, x)) < 1e-6
+    assert float(ContentLoss()(x, x)) < 1e-6

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["DiscriminatorLoss", "GeneratorAdversarialLoss", "L1SSIMLoss", "MagnitudeMSELoss"]
+__all__ = ["ContentLoss", "DiscriminatorLoss", "GeneratorAdversarialLoss", "MagnitudeMSELoss"]
 
 
 class MagnitudeMSELoss(nn.Module):
@@ -53,19 +53,35 @@ class DiscriminatorLoss(nn.Module):
         return 0.5 * (real + fake)
 
 
-class L1SSIMLoss(nn.Module):
-    """Content loss needing no downloaded network: ``l1_weight * L1 + ssim_weight * (1 - SSIM)``
-    (MONAI's ``SSIMLoss``, data range 1); ``(B, C, H, W)`` on ``[0, 1]``."""
+class ContentLoss(nn.Module):
+    """Super-resolution content loss ``l1_weight * L1 + ssim_weight * (1 - SSIM)`` (MONAI's ``SSIMLoss``,
+    data range 1), plus, with ``vgg19_weights`` (a local torchvision vgg19 state dict; nothing is
+    downloaded), ``vgg_weight * MSE`` of VGG19 ``vgg_layer`` features scaled by 1/12.75 (SRGAN's VGG54
+    loss). ``(B, C, H, W)`` on ``[0, 1]``. Without the VGG file it needs no pretrained network."""
 
-    def __init__(self, l1_weight: float = 1.0, ssim_weight: float = 0.1) -> None:
+    def __init__(
+        self,
+        l1_weight: float = 1.0,
+        ssim_weight: float = 0.1,
+        vgg19_weights: str | None = None,
+        vgg_weight: float = 1.0,
+        vgg_layer: str = "relu5_4",
+    ) -> None:
         super().__init__()
         from monai.losses import SSIMLoss
 
-        self.l1_weight, self.ssim_weight = float(l1_weight), float(ssim_weight)
+        self.l1_weight, self.ssim_weight, self.vgg_weight = float(l1_weight), float(ssim_weight), float(vgg_weight)
         self.ssim = SSIMLoss(spatial_dims=2, data_range=1.0)
+        self.vgg = None
+        if vgg19_weights:
+            from medrestore.networks import VGG19Features
+
+            self.vgg = VGG19Features(vgg19_weights, vgg_layer)
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         loss = self.l1_weight * (pred - target).abs().mean()
         if self.ssim_weight:
             loss = loss + self.ssim_weight * self.ssim(pred, target)
+        if self.vgg is not None:
+            loss = loss + self.vgg_weight * ((self.vgg(pred) - self.vgg(target)) / 12.75).pow(2).mean()
         return loss

@@ -5,6 +5,7 @@ from .dran import DRAB, DRAN
 from .modl import MoDL, ResidualDenoiser
 from .srresnet import ResidualBlock, SRResNet
 from .varnet import VarNet
+from .vgg import VGG19Features
 
 __all__ = [
     "DRAB",
@@ -14,5 +15,6 @@ __all__ = [
     "ResidualBlock",
     "ResidualDenoiser",
     "SRResNet",
+    "VGG19Features",
     "VarNet",
 ]
