@@ -91,7 +91,7 @@ def test_srgan_stage_starts_from_the_srresnet_and_saves_both_networks(trained, t
     )
     gan = torch.load(out / "models" / "model_gan.pt", map_location="cpu")
     assert gan.keys() == srresnet.keys() and any(not torch.equal(gan[k], srresnet[k]) for k in gan)
-    ckpt = torch.load(out / "checkpoints_srgan_x2" / "checkpoint_epoch=1.pt", map_location="cpu", weights_only=False)
+    ckpt = torch.load(out / "checkpoints_srgan_x2" / "checkpoint_epoch=1.pt", map_location="cpu")  # weights only
     assert {"network", "discriminator", "optimizer", "d_optimizer"} <= set(ckpt)
     assert torch.equal(
         torch.load(out / "models" / "model.pt", map_location="cpu")["head.0.weight"], srresnet["head.0.weight"]
@@ -183,3 +183,27 @@ def test_srgan_config_takes_a_local_vgg19_file(tmp_path):
     with pytest.raises(Exception) as err:
         parser.get_parsed_content("content_loss", lazy=False)
     assert "missing_vgg19.pth do not exist" in str(root_cause(err.value))
+
+
+def test_two_process_gloo_srgan_training_wraps_both_networks(trained, tiny_dataset, tmp_path):
+    out = tmp_path / "ddp_gan"
+    (out / "models").mkdir(parents=True)
+    torch.save(torch.load(trained / "models" / "model.pt", map_location="cpu"), out / "models" / "model.pt")
+    proc = run_bundle(
+        ["torch.distributed.run", "--standalone", "--nnodes=1", "--nproc_per_node=2", "-m"]
+        + train_args(
+            SR_SPEC,
+            tiny_dataset,
+            out,
+            epochs=1,
+            extra=["--images_per_batch", "2"],
+            config_file=SR_SPEC.overlay("train_gan.json", "multi_gpu_train.json"),
+        ),
+        cwd=tmp_path,
+        env={"OMP_NUM_THREADS": "1"},
+    )
+    assert "Epoch: 1/1, Iter: 2/2" in proc.stdout + proc.stderr  # 6 images, 2 per batch, 2 ranks
+    gan = torch.load(out / "models" / "model_gan.pt", map_location="cpu")
+    assert gan and all(not k.startswith("module.") for k in gan)
+    ckpt = torch.load(out / "checkpoints_srgan_x2" / "checkpoint_epoch=1.pt", map_location="cpu")  # weights only
+    assert all(not k.startswith("module.") for k in ckpt["discriminator"])

@@ -20,11 +20,17 @@ class ImageToImageAdversarialTrainer(AdversarialTrainer):
     compares targets with generated images. Everything else (handlers, MLflow, checkpoints of both
     networks and optimisers, resume, DDP-wrapped networks) is MONAI's.
 
+    The engine's own ``state_dict`` keeps the counters only: MONAI adds the networks, optimisers and
+    losses *themselves* to it, which pickles whole modules (DDP wrappers included) into every
+    checkpoint, so that a checkpoint neither loads with ``weights_only`` nor outside a process group.
+    Save their state dicts through the checkpoint handler instead (``medrestore.handlers.ResumableCheckpoint``).
+
     Shapes: ``image (B, C, h, w)`` -> generator -> ``(B, C, H, W)``; ``label (B, C, H, W)``.
     """
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self._state_dict_user_keys.clear()
         self.add_event_handler(AdversarialIterationEvents.GENERATOR_MODEL_COMPLETED, self._targets_are_real)
 
     @staticmethod
