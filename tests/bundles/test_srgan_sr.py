@@ -96,6 +96,13 @@ def test_srgan_stage_starts_from_the_srresnet_and_saves_both_networks(trained, t
     assert torch.equal(
         torch.load(out / "models" / "model.pt", map_location="cpu")["head.0.weight"], srresnet["head.0.weight"]
     )
+    resumed = run_bundle(
+        train_args(SR_SPEC, tiny_dataset, out, epochs=2, config_file=SR_SPEC.overlay("train_gan.json")), cwd=tmp_path
+    )
+    assert (
+        "Resumed from" in resumed.stdout + resumed.stderr
+        and (out / "checkpoints_srgan_x2" / "checkpoint_epoch=2.pt").is_file()
+    )
 
 
 def test_enforced_consistency_matches_the_input_under_kspace_truncation(trained, tiny_dataset, tmp_path):
