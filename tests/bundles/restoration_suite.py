@@ -52,6 +52,7 @@ class BundleSpec:
     comparison_png: str = "validation_comparison.png"  # written by validation, below output_dir
     evaluation_png: str = "evaluation_comparison.png"
     rows_per_test_image: int = 1  # evaluate.json rows per test image (one per degradation)
+    extra_eval_metrics: tuple[str, ...] = ()  # evaluate.json metrics beyond PSNR, SSIM, NMSE and MAE
 
     @property
     def bundle(self) -> Path:
@@ -198,7 +199,7 @@ def test_evaluate_writes_restoration_metrics(spec, trained, tiny_dataset, tmp_pa
         cwd=tmp_path,
     )
     metrics = dict(line.split(",") for line in (out / "metrics.csv").read_text().split())
-    assert set(metrics) == {"val_psnr", "val_ssim", "val_nmse", "val_mae"}
+    assert set(metrics) == {"val_psnr", "val_ssim", "val_nmse", "val_mae", *spec.extra_eval_metrics}
     assert 5 < float(metrics["val_psnr"]) < 60 and 0 < float(metrics["val_nmse"]) < 1
     assert (out / "val_psnr_raw.csv").read_text().count("img") == 2 * spec.rows_per_test_image
     assert (out / spec.evaluation_png).is_file()

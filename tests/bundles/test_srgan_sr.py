@@ -33,6 +33,7 @@ SR_SPEC = BundleSpec(
     comparison_png="validation_comparison_x2.png",
     evaluation_png="evaluation_comparison_x2.png",
     rows_per_test_image=3,
+    extra_eval_metrics=("val_lr_psnr",),  # consistency: PSNR of the degraded output against the input
 )
 
 
@@ -65,6 +66,7 @@ def test_evaluate_reports_each_degradation(trained, tiny_dataset, tmp_path):
         rows = {row["group"]: row for row in csv.DictReader(f)}
     assert set(rows) == {"bicubic", "kspace", "blur"}
     assert all(row["n"] == "2" and 5 < float(row["val_psnr_mean"]) < 60 for row in rows.values())
+    assert all(20 < float(row["val_lr_psnr_mean"]) < 80 for row in rows.values())
 
 
 def test_x4_trains_and_upsamples_by_four(tiny_dataset, tmp_path):
@@ -116,7 +118,7 @@ def test_enforced_consistency_matches_the_input_under_kspace_truncation(trained,
             [
                 "--degradation",
                 "kspace",
-                "--enforce_consistency",
+                "--consistency",
                 "true",
                 "--datalist",
                 str(tiny_dataset / "datalist.json"),

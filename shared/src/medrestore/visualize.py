@@ -32,11 +32,13 @@ def comparison_grid(
     reference: str | None = "clean",
     error_gain: float = 4.0,
     label_height: int = 14,
+    no_error: Sequence[str] = (),
 ) -> np.ndarray:
     """Tile 2D images into a labelled uint8 grid: one row per sample, one column per entry.
 
     Every image is shown on ``[0, 1]``; when ``reference`` is a column, each other column except the
-    first (the degraded input) also gets an error map ``|x - reference| * error_gain``, titled ``err <name> x<gain>``.
+    first (the degraded input) and those in ``no_error`` (maps shown as they are, e.g. an uncertainty map)
+    also gets an error map ``|x - reference| * error_gain``, titled ``err <name> x<gain>``.
 
     Args:
         rows: list of ``{column name: (H, W) array}``, all rows with the same column names and image size.
@@ -51,7 +53,7 @@ def comparison_grid(
         cells = [(n, row[n]) for n in names]
         if reference is not None and reference in row:
             for n in names[1:]:
-                if n != reference:
+                if n != reference and n not in no_error:
                     cells.append((f"err {n} x{error_gain:g}", np.abs(row[n] - row[reference]) * error_gain))
         panels.append(cells)
     h, w = np.asarray(panels[0][0][1]).shape

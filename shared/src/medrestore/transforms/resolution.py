@@ -166,14 +166,17 @@ class UpscaleGeometryd(MapTransform):
 
 class LowResolutionConsistencyd(MapTransform):
     """Report, and with ``enforce`` restore, the consistency of a super-resolved ``keys`` with its
-    low-resolution input ``lr_key``: the output degraded by ``degradation`` (the user's acquisition model,
-    :data:`medrestore.physics.resolution.DEGRADATIONS`) should give back the input.
+    low-resolution input ``lr_key``: the output degraded by the acquisition model (``degradation``, or the
+    item's ``data[degradation_key]`` when present; :data:`medrestore.physics.resolution.DEGRADATIONS`)
+    should give back the input.
 
-    Prints the consistency PSNR (dB, on the network's ``[0, 1]`` scale) per image; with ``enforce`` the
-    output is first projected by :func:`medrestore.physics.resolution.back_project` (``iterations`` steps;
-    one exact step for ``"kspace"``); it is not clipped (clipping would undo the projection: a
-    k-space-consistent image rings slightly past the window at sharp edges). Shapes: ``keys (C, s*H, s*W[, D])``,
-    ``lr_key (C, H, W[, D])``; volumes are handled slice by slice along ``slice_axis``. Use before ``Invertd``.
+    Prints (``verbose``) the consistency PSNR (dB, on the network's ``[0, 1]`` scale) per image and, with
+    ``degraded_key``, stores the degraded output there (for a PSNR metric against ``lr_key``). With
+    ``enforce`` the output is first projected by :func:`medrestore.physics.resolution.back_project`
+    (``iterations`` steps; one exact step for ``"kspace"``); it is not clipped (clipping would undo the
+    projection: a k-space-consistent image rings slightly past the window at sharp edges).
+    Shapes: ``keys (C, s*H, s*W[, D])``, ``lr_key (C, H, W[, D])``; volumes are handled slice by slice
+    along ``slice_axis``. Use before ``Invertd`` (and before any crop).
     """
 
     def __init__(
@@ -185,19 +188,22 @@ class LowResolutionConsistencyd(MapTransform):
         enforce: bool = False,
         iterations: int = 10,
         slice_axis: int = 2,
+        degradation_key: str | None = None,
+        degraded_key: str | None = None,
+        verbose: bool = True,
         allow_missing_keys: bool = False,
     ) -> None:
         super().__init__(keys, allow_missing_keys)
-        if degradation not in resolution.DEGRADATIONS:
-            raise ValueError(
-                f"unknown degradation '{degradation}'; expected one of {', '.join(resolution.DEGRADATIONS)}."
-            )
+        _check_degradation(degradation)
         self.lr_key, self.scale, self.degradation = lr_key, int(scale), degradation
         self.enforce, self.iterations, self.slice_axis = bool(enforce), int(iterations), int(slice_axis)
+        self.degradation_key, self.degraded_key, self.verbose = degradation_key, degraded_key, bool(verbose)
 
     def __call__(self, data: Mapping[Hashable, torch.Tensor]) -> dict:
         d = dict(data)
         lr = torch.as_tensor(d[self.lr_key]).float()
+        kind = d.get(self.degradation_key) if self.degradation_key else None
+        kind = _check_degradation(kind or self.degradation)
         for key in self.key_iterator(d):
             sr = d[key]
             # (C, H, W, D) -> (C, D', H', W'): the network's in-plane axes last
@@ -206,20 +212,32 @@ class LowResolutionConsistencyd(MapTransform):
             if axis is not None:
                 sr_planes, lr_planes = sr_planes.movedim(axis, 1), lr_planes.movedim(axis, 1)
             if self.enforce:
-                sr_planes = resolution.back_project(sr_planes, lr_planes, self.scale, self.degradation, self.iterations)
-            mse = float(torch.mean((resolution.degrade(sr_planes, self.scale, self.degradation) - lr_planes) ** 2))
-            name = getattr(sr, "meta", {}).get("filename_or_obj", key)
-            print(
-                f"{name}: low-resolution consistency {10.0 * np.log10(1.0 / max(mse, 1e-12)):.2f} dB "
-                f"(output degraded by '{self.degradation}' against the input"
-                f"{', after back-projection' if self.enforce else ''})",
-                flush=True,
-            )
+                sr_planes = resolution.back_project(sr_planes, lr_planes, self.scale, kind, self.iterations)
+            degraded = resolution.degrade(sr_planes, self.scale, kind)
+            if self.verbose:
+                mse = float(torch.mean((degraded - lr_planes) ** 2))
+                name = getattr(sr, "meta", {}).get("filename_or_obj", key)
+                print(
+                    f"{name}: low-resolution consistency {10.0 * np.log10(1.0 / max(mse, 1e-12)):.2f} dB "
+                    f"(output degraded by '{kind}' against the input{', after back-projection' if self.enforce else ''})",
+                    flush=True,
+                )
+            if self.degraded_key:
+                d[self.degraded_key] = _plain(degraded if axis is None else degraded.movedim(1, axis))
             if self.enforce:
-                out = sr_planes if axis is None else sr_planes.movedim(1, axis)
-                out = out.as_tensor() if isinstance(out, MetaTensor) else out
+                out = _plain(sr_planes if axis is None else sr_planes.movedim(1, axis))
                 d[key] = MetaTensor(out, meta=sr.meta) if isinstance(sr, MetaTensor) else out
         return d
+
+
+def _check_degradation(kind: str) -> str:
+    if kind not in resolution.DEGRADATIONS:
+        raise ValueError(f"unknown degradation '{kind}'; expected one of {', '.join(resolution.DEGRADATIONS)}.")
+    return kind
+
+
+def _plain(x: torch.Tensor) -> torch.Tensor:
+    return x.as_tensor() if isinstance(x, MetaTensor) else x
 
 
 class CropBorderd(MapTransform):
