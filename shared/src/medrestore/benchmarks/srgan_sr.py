@@ -13,7 +13,7 @@ excluded, low-resolution consistency (PSNR of the output degraded again against 
 (:func:`medrestore.evaluation.high_frequency_ratio` above the input's Nyquist limit: 1 = the reference's
 high-frequency energy), milliseconds per 256 x 256 output. Writes ``srgan_sr.md``, ``srgan_sr.json`` and
 ``srgan_sr_crops.png`` (x2, unseen source, one row per degradation, error maps x4, and the SRResNet's
-flip/rotation-ensemble spread x8 as an uncertainty view, :func:`medrestore.evaluation.dihedral_spread`).
+flip/rotation-ensemble spread x32 as an uncertainty view, :func:`medrestore.evaluation.dihedral_spread`).
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def run_scale(scale: int, models_dir: str, bundle_root: str = BUNDLE, crops: lis
                     shown.update({k: v for k, v in outputs.items() if k in ("bicubic", "Lanczos", "SRResNet", "SRGAN")})
                     shown["high resolution"] = hr
                     if nets["SRResNet"] is not None:
-                        shown["SRResNet spread x8"] = 8 * dihedral_spread(nets["SRResNet"], lr)
+                        shown["SRResNet spread x32"] = 32 * dihedral_spread(nets["SRResNet"], lr)
                     crops.append({k: center_crop(v.clamp(0, 1)[0, 0].numpy(), side) for k, v in shown.items()})
     timing = {}
     lr = torch.rand(1, 1, 256 // scale, 256 // scale)
@@ -217,7 +217,7 @@ def write_report(report: dict, output_dir: str) -> None:
         "",
         "x2, first unseen-source image, one row per degradation (bicubic, k-space, blur); low resolution shown "
         "by pixel replication; error maps |x − HR| × 4; last column: the SRResNet's spread over the 8 flips and "
-        "rotations of its input × 8 (an uncertainty view: detail the input does not determine).",
+        "rotations of its input × 32 (an uncertainty view: detail the input does not determine).",
         "",
     ]
     with atomic_path(os.path.join(output_dir, "srgan_sr.md")) as tmp, open(tmp, "w") as f:
@@ -252,7 +252,7 @@ def run(output_dir: str = "docs/benchmarks", models_dir: str | None = None, scal
         json.dump(report, f, indent=4)
     write_report(report, output_dir)
     if crops:
-        grid = comparison_grid(crops, reference="high resolution", no_error=("SRResNet spread x8",))
+        grid = comparison_grid(crops, reference="high resolution", no_error=("SRResNet spread x32",))
         save_png(os.path.join(output_dir, "srgan_sr_crops.png"), grid)
     for scale in report["scales"]:
         for line in _targets(int(scale), summary[scale]):
