@@ -61,3 +61,17 @@ def test_volume_slice_by_slice_with_windows(dae):
     y = windows(overlap=0.5, mode="gaussian", spatial_dim=2)(x, dae)
     assert y.shape == x.shape
     torch.testing.assert_close(y[..., 1], windows(overlap=0.5, mode="gaussian")(x[..., 1], dae))
+
+
+def test_super_resolution_output_is_larger_whole_by_windows_and_slice_by_slice():
+    from medrestore.networks import SRResNet
+
+    net = SRResNet(scale=2, features=8, num_blocks=1).eval()
+    image, volume = torch.rand(1, 1, 20, 24), torch.rand(1, 1, 20, 24, 3)
+    with torch.no_grad():
+        whole = SliceOrImageInferer()(image, net)
+        windows = SliceOrImageInferer(roi_size=(16, 16), overlap=0.5, mode="gaussian")(image, net)
+        slices = SliceOrImageInferer(spatial_dim=2)(volume, net)
+        assert whole.shape == windows.shape == (1, 1, 40, 48) and slices.shape == (1, 1, 40, 48, 3)
+        torch.testing.assert_close(slices[..., 1], net(volume[..., 1]), rtol=1e-4, atol=1e-5)
+        assert float((windows - whole).abs().mean()) < 0.05  # windows blend to nearly the whole-image result
