@@ -4,6 +4,7 @@ image the bundle's own inference writes."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -17,7 +18,7 @@ import numpy as np
 import pytest
 
 from medrestore.label.bundles import available_bundles
-from tests.conftest import REPO, bundle_inference, save_nifti
+from tests.conftest import BUNDLES, REPO, bundle_inference, save_nifti
 
 IMAGE_BUNDLES = sorted(available_bundles())
 
@@ -87,7 +88,8 @@ def test_rest_inference_returns_the_bundles_own_result(server, bundle, tmp_path)
     expected_dir = tmp_path / "bundle"
     bundle_inference(bundle, studies, expected_dir)
     expected = nib.load(expected_dir / "img_restored.nii.gz")
-    assert result.get_data_dtype() == np.float32 and result.shape == expected.shape == (64, 52)
+    scale = json.loads((BUNDLES / bundle / "configs" / "inference.json").read_text()).get("scale", 1)  # SR: larger
+    assert result.get_data_dtype() == np.float32 and result.shape == expected.shape == (64 * scale, 52 * scale)
     np.testing.assert_allclose(result.affine, expected.affine, atol=1e-6)
     value_range = float(np.ptp(expected.get_fdata()))
     np.testing.assert_allclose(result.get_fdata(), expected.get_fdata(), atol=1e-4 * value_range)
