@@ -178,8 +178,10 @@ def test_train_writes_best_model_checkpoint_and_png(spec, trained):
     assert all(not k.startswith("module.") for k in state)
 
 
-def test_evaluate_writes_restoration_metrics(spec, trained, tiny_dataset, tmp_path):
-    out = tmp_path / "eval"
+@pytest.fixture(scope="module")
+def evaluated(spec, trained, tiny_dataset, tmp_path_factory) -> Path:
+    """One run of train.json + evaluate.json on the short training run's weights; returns its output folder."""
+    out = tmp_path_factory.mktemp("eval")
     run_bundle(
         [
             "monai.bundle",
@@ -196,13 +198,17 @@ def test_evaluate_writes_restoration_metrics(spec, trained, tiny_dataset, tmp_pa
             str(trained / "models"),
             *spec.tiny_net,
         ],
-        cwd=tmp_path,
+        cwd=tmp_path_factory.mktemp("cwd"),
     )
-    metrics = dict(line.split(",") for line in (out / "metrics.csv").read_text().split())
+    return out
+
+
+def test_evaluate_writes_restoration_metrics(spec, evaluated):
+    metrics = dict(line.split(",") for line in (evaluated / "metrics.csv").read_text().split())
     assert set(metrics) == {"val_psnr", "val_ssim", "val_nmse", "val_mae", *spec.extra_eval_metrics}
     assert 5 < float(metrics["val_psnr"]) < 60 and 0 < float(metrics["val_nmse"]) < 1
-    assert (out / "val_psnr_raw.csv").read_text().count("img") == 2 * spec.rows_per_test_image
-    assert (out / spec.evaluation_png).is_file()
+    assert (evaluated / "val_psnr_raw.csv").read_text().count("img") == 2 * spec.rows_per_test_image
+    assert (evaluated / spec.evaluation_png).is_file()
 
 
 def _inputs(folder: Path) -> Path:

@@ -79,6 +79,14 @@ def bundle_command(bundle: str, dataset_dir: str, output_dir: str, *extra: str) 
     ]
 
 
+def infer_datalist(bundle: str, input_dir: str, output_dir: str, entries: list[dict], what: str) -> None:
+    """Write ``entries`` as the ``test`` datalist of ``input_dir`` and run ``bundle``'s inference.json on it."""
+    write_datalist(os.path.join(input_dir, "datalist.json"), {"test": entries})
+    cmd = bundle_command(bundle, input_dir, output_dir, "--datalist", os.path.join(input_dir, "datalist.json"))
+    print(f"[{bundle}] {what} {len(entries)} images: {' '.join(cmd[2:4])} ...", flush=True)
+    subprocess.run(cmd, check=True)
+
+
 def run_reconstruction_demo(
     output_dir: str = "outputs/demo", mri_dir: str | None = None, bundles=RECONSTRUCTION_BUNDLES
 ) -> list[str]:
@@ -163,10 +171,7 @@ def run_super_resolution_demo(
             )
             entries.append({"image": name, "window": [low, high], "modality": item["modality"]})
             truth[name] = (hr.numpy(), lr, (low, high), item["modality"])
-        write_datalist(os.path.join(lr_dir, "datalist.json"), {"test": entries})
-        cmd = bundle_command(bundle, lr_dir, out_dir, "--datalist", os.path.join(lr_dir, "datalist.json"))
-        print(f"[{bundle}] super-resolving {len(entries)} images x{scale} ...", flush=True)
-        subprocess.run(cmd, check=True)
+        infer_datalist(bundle, lr_dir, out_dir, entries, f"super-resolving (x{scale})")
         scores = []
         for name, (hr, lr, (low, high), modality) in truth.items():
             out = os.path.join(out_dir, name.replace(".nii.gz", "_restored.nii.gz"))
@@ -221,10 +226,7 @@ def run_demo(
             write_slice(os.path.join(noisy_dir, name), noisy01 * (high - low) + low, item["spacing"])
             entries.append({"image": name, "window": [low, high], "modality": item["modality"]})
             truth[name] = (clean01, noisy01, (low, high), item["modality"])
-        write_datalist(os.path.join(noisy_dir, "datalist.json"), {"test": entries})
-        cmd = bundle_command(bundle, noisy_dir, restored_dir, "--datalist", os.path.join(noisy_dir, "datalist.json"))
-        print(f"[{bundle}] restoring {len(entries)} images: {' '.join(cmd[2:4])} ...", flush=True)
-        subprocess.run(cmd, check=True)
+        infer_datalist(bundle, noisy_dir, restored_dir, entries, "restoring")
         panels = []
         for name, (clean01, noisy01, (low, high), modality) in truth.items():
             out = os.path.join(restored_dir, name.replace(".nii.gz", "_restored.nii.gz"))
