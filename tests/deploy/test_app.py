@@ -89,6 +89,29 @@ def test_dicom_series_in_derived_series_out(deploy_python, series, tmp_path):
     assert means[0] < means[1] < means[2]
 
 
+@pytest.mark.parametrize("model, scale", [("model.ts", 2), ("model_x4.ts", 4)])
+def test_super_resolved_dicom_series_has_the_finer_grid_of_the_same_field_of_view(
+    deploy_python, series, model, scale, tmp_path
+):
+    _app(deploy_python, "srgan_sr", series, tmp_path / "app", model=BUNDLES / "srgan_sr" / "models" / model)
+    nifti = nib.load(tmp_path / "app" / "ct_series_restored.nii.gz")
+    assert nifti.shape == (128 * scale, 128 * scale, 3)
+    sources = sorted(series.glob("*.dcm"), key=lambda p: float(pydicom.dcmread(p).ImagePositionPatient[2]))
+    written = sorted((tmp_path / "app" / "ct_series_restored_dicom").glob("*.dcm"))
+    assert len(written) == 3
+    for k, (out_path, src_path) in enumerate(zip(written, sources)):
+        out, src = pydicom.dcmread(out_path), pydicom.dcmread(src_path)
+        assert (out.Rows, out.Columns) == (scale * src.Rows, scale * src.Columns)
+        assert [float(v) for v in out.PixelSpacing] == pytest.approx([float(v) / scale for v in src.PixelSpacing])
+        half = [0.5 * float(v) for v in src.PixelSpacing]  # the corner of the first pixel stays in place
+        corner_src = np.asarray(src.ImagePositionPatient, float) - [half[1], half[0], 0.0]
+        half_out = [0.5 * float(v) for v in out.PixelSpacing]
+        corner_out = np.asarray(out.ImagePositionPatient, float) - [half_out[1], half_out[0], 0.0]
+        np.testing.assert_allclose(corner_out, corner_src, atol=1e-4)  # axial source: rows along y, columns along x
+        hu = apply_modality_lut(out.pixel_array, out)
+        np.testing.assert_allclose(hu, nifti.get_fdata()[:, :, k].T, atol=0.5 * float(out.RescaleSlope) + 1e-3)
+
+
 def test_tampered_model_ts_is_refused(deploy_python, tmp_path):
     bundle = tmp_path / "dae_denoise"
     (bundle / "models").mkdir(parents=True)
