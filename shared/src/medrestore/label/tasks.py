@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -77,6 +78,11 @@ class RestorationInferTask(BundleInferTask):
     inferer and postprocessing (its file writer dropped), restores the input geometry, squeezes the
     channel, writes float32 NIfTI with the input's affine for NIfTI input, and removes the
     segmentation-only ``label_names``/``centroids`` from the result JSON.
+
+    A bundle whose output grid is finer than its input's (super-resolution: the metadata's ``pred``
+    spatial shape differs from ``image``'s) keeps its output size and geometry: MONAI Label's
+    ``Restored`` would resample the result back to the input's size, so it is left out, and the file
+    gets the output's own (upscaled) affine.
     """
 
     def __init__(self, bundle_dir: str, conf: dict | None = None, **kwargs) -> None:
@@ -87,9 +93,15 @@ class RestorationInferTask(BundleInferTask):
         kwargs.setdefault("post_filter", [SaveImaged, SaveImageExclusived])  # the task returns the image itself
         super().__init__(bundle_dir, conf or {}, const=_TorchScriptOnly(), type="restoration", **kwargs)
         self._config.pop("model_filename", None)  # BundleInferTask offers models/*.pt, which would bypass model.ts
+        with open(os.path.join(bundle_dir, "configs", "metadata.json")) as f:
+            formats = json.load(f)["network_data_format"]
+        self.upsamples = formats["outputs"]["pred"]["spatial_shape"] != formats["inputs"]["image"]["spatial_shape"]
 
     def post_transforms(self, data=None):
-        return [*super().post_transforms(data), SqueezeChanneld(keys=self.key_pred, ref_key=self.key_image)]
+        transforms = super().post_transforms(data)
+        if self.upsamples:  # keep the finer grid (Restored resamples to the input's size)
+            transforms = [t for t in transforms if type(t).__name__ != "Restored"]
+        return [*transforms, SqueezeChanneld(keys=self.key_pred, ref_key=self.key_image)]
 
     def writer(self, data, extension=None, dtype=None):
         """Write the restored image as float32 NIfTI with the input's affine (MONAI Label's writer
@@ -97,6 +109,8 @@ class RestorationInferTask(BundleInferTask):
         pred = np.asarray(data[self.key_pred], dtype=np.float32)
         meta = data.get(f"{self.key_pred}_meta_dict") or {}
         affine = meta.get("affine")
+        if affine is None and self.upsamples:
+            affine = getattr(data.get(self.key_pred), "affine", None)  # the output's own, finer geometry
         if affine is None:
             affine = getattr(data.get(self.key_image), "affine", np.eye(4))
         path = tempfile.NamedTemporaryFile(suffix=".nii.gz", delete=False).name
