@@ -88,5 +88,6 @@ def test_release_with_overrides_exports_a_torchscript_file_that_embeds_them(tmp_
     assert torch.jit.load(str(ts))(torch.rand(1, 1, 5, 6)).shape == (1, 1, 20, 24)
     with zipfile.ZipFile(ts) as zf:
         name = next(n for n in zf.namelist() if n.endswith("extra/inference.json"))
-        assert name.startswith("model/") and json.loads(zf.read(name))["scale"] == 4
+        # rooted at the file's stem: where MONAI Deploy looks for the embedded configs
+        assert name.startswith("model_x4/") and json.loads(zf.read(name))["scale"] == 4
     assert verify_bundle(str(bundle)) == ["models/model_x4.pt", "models/model_x4.ts"]

@@ -142,8 +142,9 @@ def release_weights(
     released = [target]
     if export and (filename == "model.pt" or overrides):
         ts = os.path.join(bundle_root, "models", os.path.splitext(filename)[0] + ".ts")
-        # exported as "model.ts" in a hidden folder (TorchScript archives are rooted at the file's stem,
-        # and MONAI Deploy finds the embedded configs under "model/extra/"), then moved into place
+        # exported under its final name in a hidden folder, then moved into place: a TorchScript archive is
+        # rooted at its file's stem, and MONAI Deploy reads the embedded configs from "<stem>/extra/" only
+        # (its fallback search finds them but then parses none: the SDK 4.0 operator runs with defaults)
         with tempfile.TemporaryDirectory(dir=os.path.dirname(ts), prefix=".tmp-export-") as tmp:
             config = os.path.join(configs, "inference.json")
             if overrides:
@@ -156,13 +157,13 @@ def release_weights(
             subprocess.run(
                 [
                     sys.executable, "-m", "monai.bundle", "ckpt_export", "--net_id", "network_def",
-                    "--filepath", os.path.join(tmp, "model.ts"), "--ckpt_file", target,
+                    "--filepath", os.path.join(tmp, os.path.basename(ts)), "--ckpt_file", target,
                     "--meta_file", os.path.join(configs, "metadata.json"),
                     "--config_file", config, "--bundle_root", bundle_root,
                 ],
                 check=True,
             )  # fmt: skip
-            os.replace(os.path.join(tmp, "model.ts"), ts)
+            os.replace(os.path.join(tmp, os.path.basename(ts)), ts)
         released.append(ts)
     record_hashes(bundle_root)
     print(f"released {', '.join(released)}; recorded in {os.path.join(bundle_root, HASHES_FILE)}")
