@@ -52,10 +52,7 @@ class DegradeResolutiond(NoiseTransformd):
         self.scale = int(scale)
         self.degradations = tuple(degradations)
         for kind in self.degradations:
-            if kind not in resolution.DEGRADATIONS:
-                raise ValueError(
-                    f"unknown degradation '{kind}'; expected some of {', '.join(resolution.DEGRADATIONS)}."
-                )
+            _check_degradation(kind)
         self.blur_sigma = _as_range(blur_sigma, "blur_sigma")
         self.noise_sigma = _as_range(noise_sigma, "noise_sigma")
         self.noise_prob = float(noise_prob)
