@@ -44,3 +44,28 @@ def test_single_coil_and_phase_range(image):
 def test_shape_mismatch_is_an_error(image):
     with pytest.raises(ValueError, match="same shape"):
         simulate_multicoil_kspace(image, torch.ones(40, 48))
+
+
+def test_coil_map_kinds_share_the_kspace_and_follow_the_support_convention(image):
+    from medrestore.physics import low_resolution_support
+
+    mask = cartesian_mask((48, 40), 2, kind="equispaced")
+    sims = {
+        kind: simulate_multicoil_kspace(image, mask, num_coils=4, noise_std=0.005, seed=3, coil_maps=kind)
+        for kind in ("support", "full", "calibration", "espirit")
+    }
+    for sim in sims.values():  # the maps handed over change, the measured data do not
+        torch.testing.assert_close(sim["kspace"], sims["support"]["kspace"])
+    full = simulate_multicoil_kspace(image, torch.ones(48, 40), num_coils=4, seed=3)["kspace"]
+    support = low_resolution_support(full[None])[0, 0]
+    energy = sims["support"]["coil_maps"].abs().pow(2).sum(0)
+    assert (energy[~support] == 0).all() and torch.allclose(energy[support], torch.ones(()), atol=1e-5)
+    assert (image[~support.numpy()] == 0).all()  # the support holds the whole object
+    assert (sims["full"]["coil_maps"].abs().pow(2).sum(0) > 0).all()
+    for kind in ("support", "full"):  # true maps: the reference is the object itself
+        torch.testing.assert_close(sims[kind]["target"].abs(), torch.from_numpy(image), atol=1e-5, rtol=0)
+    for kind in ("calibration", "espirit"):  # estimated maps: the object's magnitude, up to the estimate's error
+        err = (sims[kind]["target"].abs() - torch.from_numpy(image)).abs()
+        assert err[torch.from_numpy(image) > 0.1].mean() < 0.05
+    with pytest.raises(ValueError, match="coil_maps 'prescan'"):
+        simulate_multicoil_kspace(image, mask, coil_maps="prescan")

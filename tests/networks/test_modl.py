@@ -75,3 +75,13 @@ def test_reconstruction_is_exactly_zero_where_the_coil_maps_are_zero():
         out = net(**inputs)
     assert out[..., ~support].abs().max() == 0
     assert out[..., support].abs().max() > 0
+
+
+def test_bias_free_denoiser_maps_zero_to_zero_and_is_scale_equivariant():
+    torch.manual_seed(0)
+    biased, free = ResidualDenoiser(features=8, layers=3), ResidualDenoiser(features=8, layers=3, bias=False)
+    zero, x = torch.zeros(1, 2, 16, 16), torch.randn(1, 2, 16, 16)
+    with torch.no_grad():
+        assert free(zero).abs().max() == 0 and biased(zero).abs().max() > 0
+        torch.testing.assert_close(free(3.0 * x), 3.0 * free(x), rtol=1e-5, atol=1e-5)
+    assert all(p.ndim > 1 for p in free.parameters())  # no bias vectors left

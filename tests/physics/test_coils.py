@@ -44,3 +44,17 @@ def test_espirit_recovers_the_maps_up_to_a_common_phase():
     torch.testing.assert_close(est.abs().pow(2).sum(1)[0][inside], torch.ones(int(inside.sum()), dtype=torch.float64))
     assert torch.all(est[0, 0][inside].imag.abs() < 1e-6)  # coil 0 carries no phase
     assert est[0, :, :3, :3].abs().max() == 0  # no signal in the corners: cropped to zero
+
+
+def test_calibration_maps_share_the_low_resolution_support():
+    from medrestore.data import shepp_logan
+    from medrestore.physics import low_resolution_support
+
+    true = birdcage_maps(4, (64, 64))[None]
+    kspace = MultiCoilMRI(torch.ones(1, 1, 64, 64), true).A(
+        torch.from_numpy(shepp_logan((64, 64))).to(torch.complex64)[None]
+    )
+    support = low_resolution_support(kspace)
+    assert support.shape == (1, 1, 64, 64) and 0.2 < support.float().mean() < 0.95
+    energy = calibration_maps(kspace).abs().pow(2).sum(dim=1, keepdim=True)
+    assert torch.equal(energy > 0, support)

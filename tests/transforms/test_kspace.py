@@ -97,3 +97,33 @@ def test_load_kspace_names_its_coil_map_estimators():
     assert LoadKSpaced(coil_map_method="espirit").estimate_maps.__name__ == "espirit_maps"
     with pytest.raises(ValueError, match="coil_map_method 'sense'.*calibration.*espirit"):
         LoadKSpaced(coil_map_method="sense")
+
+
+def test_mixed_acquisitions_are_seeded_and_padded_to_one_coil_count():
+    sim = SimulateKSpaced(
+        masks=[("poisson", 4.0)],
+        num_coils=[1, 4, 8],
+        noise_std=[0.002, 0.02],
+        coil_maps=["support", "full", "calibration"],
+        pad_coils=8,
+    )
+    seen = set()
+    for seed in range(12):
+        a, b = sim(_item(seed)), sim(_item(seed))
+        assert torch.equal(a["kspace"], b["kspace"]) and a["acquisition"] == b["acquisition"]
+        assert a["kspace"].shape == (8, *SHAPE) and a["coil_maps"].shape == (8, *SHAPE)
+        coils = int(a["acquisition"].split(" ")[0])
+        assert (a["kspace"][coils:] == 0).all() and (a["coil_maps"][coils:] == 0).all()
+        seen.add(a["acquisition"])
+        # zero coils change neither A^H y nor A^H A: the padded item reconstructs like the unpadded one
+        unpadded = {k: a[k][:coils] for k in ("kspace", "coil_maps")}
+        op, op1 = (
+            MultiCoilMRI(a["mask"][None, None], a["coil_maps"][None]),
+            MultiCoilMRI(a["mask"][None, None], unpadded["coil_maps"][None]),
+        )
+        torch.testing.assert_close(op.A_adjoint(a["kspace"][None]), op1.A_adjoint(unpadded["kspace"][None]))
+    assert len(seen) >= 4
+    with pytest.raises(ValueError, match="pad_coils"):
+        SimulateKSpaced(num_coils=[4, 16], pad_coils=8)
+    with pytest.raises(ValueError, match="noise_std"):
+        SimulateKSpaced(noise_std=[0.02, 0.01])

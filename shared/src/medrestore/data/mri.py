@@ -7,14 +7,20 @@ Command line::
 Writes ``size`` x ``size`` float32 NIfTI magnitude slices on ``[0, 1]`` (each divided by its 99.5th
 percentile and clipped; slices coarser than 1.5 mm are upsampled 2x first, then zero-padded or
 centre-cropped) and a datalist whose validation and test items carry a fixed ``seed`` (phase,
-noise and mask of :class:`medrestore.transforms.SimulateKSpaced`). The split follows the
-denoising data (:mod:`medrestore.data.builder`): Colin27 axial z < 118 and coronal slices plus dipy
-and nibabel volumes train; Colin27 z = 118-124 validate; Colin27 z >= 126 and dipy's
-``t1_coronal_slice`` (another subject) test.
+noise and mask of :class:`medrestore.transforms.SimulateKSpaced`). Splits:
 
-``kspace/`` holds the test split as fastMRI-style HDF5 files (the sample input of ``inference.json``):
-8-coil k-space undersampled 4x with a 2D Poisson-disc mask, with datasets ``kspace`` ``(1, C, H, W)``,
-``mask``, ``coil_maps`` and ``target`` (the complex reference), all simulated with the item's seed.
+* **training**: Colin27 axial z < 118, coronal (z < 118) and sagittal slices, dipy ``aniso_vox``,
+  nibabel ``example4d`` and seeded ellipse phantoms (piecewise-constant, with sharp edges).
+* **validation**: Colin27 axial z = 118-125.
+* **test** (in distribution): Colin27 axial z >= 126 (a held-out region of the training subject).
+* **unseen_source** (whole sources never seen in training: other subjects, contrasts, scanners):
+  dipy ``t1_coronal_slice`` (T1, another subject), dipy ``S0_10`` (b0 EPI), dipy ``test_piesno``
+  (noisy DWI) and pydicom ``MR_small`` (T2 spin echo).
+
+``kspace/`` holds the test and unseen-source items as fastMRI-style HDF5 files (the sample input of
+``inference.json``): 8-coil k-space undersampled 4x with a 2D Poisson-disc mask, with datasets ``kspace``
+``(1, C, H, W)``, ``mask``, ``coil_maps`` (the true maps, zero outside the object support: the convention
+of :mod:`medrestore.physics.coils`) and ``target`` (the complex reference), simulated with the item's seed.
 """
 
 from __future__ import annotations
@@ -65,11 +71,12 @@ def write_kspace_h5(path: str, kspace: np.ndarray, mask: np.ndarray, coil_maps=N
         f.attrs["acquisition"] = "simulated"
 
 
-def build_mri_data(output_dir: str = "data/mri", size: int = 192, templates_dir: str | None = None) -> str:
+def build_mri_data(output_dir: str = "data/mri", size: int = 192, templates_dir: str | None = None, num_phantoms: int = 12) -> str:
     """Write the MRI sample data under ``output_dir`` (see the module docstring); returns the datalist path."""
+    from medrestore.data.phantoms import random_ellipse_phantom
     from medrestore.transforms.kspace import SimulateKSpaced
 
-    split: dict[str, list[dict]] = {"training": [], "validation": [], "test": []}
+    split: dict[str, list[dict]] = {"training": [], "validation": [], "test": [], "unseen_source": []}
     seeds = iter(range(5000, 100000))
 
     def add(part: str, name: str, arr: np.ndarray, spacing) -> None:
@@ -85,33 +92,46 @@ def build_mri_data(output_dir: str = "data/mri", size: int = 192, templates_dir:
         add("training", f"colin27_ax{z:03d}", colin[:, :, z], (1, 1))
     for y in range(40, 190, 10):
         add("training", f"colin27_cor{y:03d}", colin[:, y, :118], (1, 1))
-    for z in range(118, 125, 2):
-        add("validation", f"colin27_ax{z:03d}", colin[:, :, z], (1, 1))
-    for z in range(126, 175, 4):
-        add("test", f"colin27_ax{z:03d}", colin[:, :, z], (1, 1))
-    for name in ("S0_10", "aniso_vox"):
-        vol = sources.load_dipy(name)
-        for z in range(vol.array.shape[2]):
-            if vol.array[:, :, z].max() > 0:
-                add("training", f"{name.lower()}_z{z:02d}", vol.array[:, :, z], vol.spacing[:2])
+    for x in range(30, 160, 10):
+        add("training", f"colin27_sag{x:03d}", colin[x, :, :118], (1, 1))
+    vol = sources.load_dipy("aniso_vox")
+    for z in range(vol.array.shape[2]):
+        if vol.array[:, :, z].max() > 0:
+            add("training", f"aniso_vox_z{z:02d}", vol.array[:, :, z], vol.spacing[:2])
     epi = sources.load_nibabel_example4d()
     for z in range(2, epi.array.shape[2] - 2, 2):
         add("training", f"example4d_z{z:02d}", epi.array[:, :, z], epi.spacing[:2])
+    for i in range(num_phantoms):
+        add("training", f"phantom{i:02d}", random_ellipse_phantom((size, size), seed=200 + i), (1, 1))
+    for z in range(118, 126):
+        add("validation", f"colin27_ax{z:03d}", colin[:, :, z], (1, 1))
+    for z in range(126, 175, 4):
+        add("test", f"colin27_ax{z:03d}", colin[:, :, z], (1, 1))
+
     t1 = sources.load_dipy("t1_coronal_slice")
-    add("test", "dipy_t1_coronal", t1.array, t1.spacing)
+    add("unseen_source", "dipy_t1_coronal", t1.array, t1.spacing)
+    s0 = sources.load_dipy("S0_10")
+    for z in (2, 4, 6, 8):
+        add("unseen_source", f"s0_10_z{z:02d}", s0.array[:, :, z], s0.spacing[:2])
+    piesno = sources.load_dipy("test_piesno")
+    for z in (3, 7, 11):
+        add("unseen_source", f"test_piesno_z{z:02d}", piesno.array[:, :, z], piesno.spacing[:2])
+    mr_small = sources.load_dicom_testfile("MR_small.dcm", "MR")
+    add("unseen_source", "mr_small", mr_small.array, mr_small.spacing)
 
     simulate = SimulateKSpaced(keys="image", masks=[SAMPLE_MASK])
     import nibabel as nib
 
-    for item in split["test"]:
+    for item in split["test"] + split["unseen_source"]:
         magnitude = np.asarray(nib.load(os.path.join(output_dir, item["image"])).dataobj)[None]
         sim = simulate({"image": magnitude, "seed": item["seed"]})
         name = os.path.basename(item["image"]).replace(".nii.gz", ".h5")
-        item["kspace"] = os.path.join("kspace", name)
+        part = "unseen_source" if item in split["unseen_source"] else "test"
+        item["kspace"] = os.path.join("kspace", name) if part == "test" else os.path.join("kspace_unseen_source", name)
         write_kspace_h5(
             os.path.join(output_dir, item["kspace"]), sim["kspace"].numpy(), sim["mask"].numpy(), sim["coil_maps"].numpy(), sim["target"].numpy()
         )
     path = os.path.join(output_dir, "datalist.json")
     write_datalist(path, split)
-    print(f"wrote {path} ({', '.join(f'{k}: {len(v)}' for k, v in split.items())}) and {len(split['test'])} k-space files")
+    print(f"wrote {path} ({', '.join(f'{k}: {len(v)}' for k, v in split.items())}) and k-space files of the test and unseen-source items")
     return path

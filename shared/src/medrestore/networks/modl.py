@@ -15,18 +15,20 @@ __all__ = ["MoDL", "ResidualDenoiser"]
 class ResidualDenoiser(nn.Module):
     """The MoDL regulariser ``D(x) = x - N(x)``: ``N`` is ``layers`` 3x3 convolutions (``features``
     channels, ReLU, optional BatchNorm as published) ending in 2 channels, the estimated noise and
-    aliasing. Shapes: ``(B, 2, H, W)`` (real, imaginary) -> same."""
+    aliasing. ``bias=False`` makes every convolution bias-free, so ``D(0) = 0`` and ``D`` is
+    scale-equivariant (``D(a x) = a D(x)`` for ``a > 0``: the same denoiser for every intensity scale;
+    Mohan et al., ICLR 2020). Shapes: ``(B, 2, H, W)`` (real, imaginary) -> same."""
 
-    def __init__(self, features: int = 64, layers: int = 5, batch_norm: bool = False) -> None:
+    def __init__(self, features: int = 64, layers: int = 5, batch_norm: bool = False, bias: bool = True) -> None:
         super().__init__()
         modules: list[nn.Module] = []
         channels = 2
         for _ in range(layers - 1):
-            modules += [nn.Conv2d(channels, features, 3, padding=1, bias=not batch_norm)]
-            modules += [nn.BatchNorm2d(features)] if batch_norm else []
+            modules += [nn.Conv2d(channels, features, 3, padding=1, bias=bias and not batch_norm)]
+            modules += [nn.BatchNorm2d(features, affine=bias)] if batch_norm else []
             modules += [nn.ReLU(inplace=True)]
             channels = features
-        modules.append(nn.Conv2d(channels, 2, 3, padding=1))
+        modules.append(nn.Conv2d(channels, 2, 3, padding=1, bias=bias))
         self.noise = nn.Sequential(*modules)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -44,7 +46,8 @@ class MoDL(nn.Module):
 
     Args:
         iterations: ``K`` (1 for the first training stage, then more, initialised from it).
-        features, layers, batch_norm: the denoiser (published: 64 features, 5 layers, BatchNorm).
+        features, layers, batch_norm, bias: the denoiser (published: 64 features, 5 layers, BatchNorm,
+            biases); ``bias=False``: bias-free, ``D(0) = 0`` (:class:`ResidualDenoiser`).
         lam, cg_iterations: :class:`medrestore.layers.DataConsistency`.
 
     Forward:
@@ -61,6 +64,7 @@ class MoDL(nn.Module):
         features: int = 64,
         layers: int = 5,
         batch_norm: bool = False,
+        bias: bool = True,
         lam: float = 0.05,
         cg_iterations: int = 10,
     ) -> None:
@@ -68,7 +72,7 @@ class MoDL(nn.Module):
         if iterations < 1:
             raise ValueError(f"iterations must be >= 1, got {iterations}.")
         self.iterations = iterations
-        self.denoiser = ResidualDenoiser(features, layers, batch_norm)
+        self.denoiser = ResidualDenoiser(features, layers, batch_norm, bias)
         self.dc = DataConsistency(lam=lam, max_iter=cg_iterations)
 
     def forward(

@@ -1,7 +1,7 @@
 """Imaging physics: forward operators of the degradations the bundles invert."""
 
 from . import resolution
-from .coils import birdcage_maps, calibration_maps, espirit_maps
+from .coils import birdcage_maps, calibration_maps, espirit_maps, low_resolution_support
 from .ct import fbp, radon
 from .fft import channels_to_complex, complex_to_channels, fft2c, ifft2c
 from .masks import cartesian_mask, poisson_disc_mask
@@ -11,6 +11,7 @@ __all__ = [
     "MultiCoilMRI",
     "birdcage_maps",
     "calibration_maps",
+    "low_resolution_support",
     "espirit_maps",
     "cartesian_mask",
     "channels_to_complex",

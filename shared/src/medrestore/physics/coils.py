@@ -1,5 +1,14 @@
 """Coil sensitivity maps: simulated birdcage maps, and two estimates from the calibration centre of k-space:
-a low-resolution estimate and ESPIRiT (Uecker et al., MRM 2014)."""
+a low-resolution estimate and ESPIRiT (Uecker et al., MRM 2014).
+
+**Support convention** (used by the simulation, the calibration estimate and the reference): coil maps
+are zero outside the object support, the pixels where the low-resolution image of the
+``calib x calib`` Hann-windowed k-space centre exceeds ``threshold`` (5 %) of its maximum
+(:func:`low_resolution_support`). Inside it ``sum_c |S_c|^2 = 1``. The reconstructed quantity is the
+coil combination ``S^H F^-1 y`` of noise-free fully sampled k-space with the maps the network is given;
+estimated maps absorb the object's phase, so reconstructions are scored on the magnitude. ESPIRiT keeps
+its own, eigenvalue-based support (wider); full-field-of-view maps (a prescan) have none.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +19,7 @@ import torch
 from medrestore.physics.fft import ifft2c
 from medrestore.physics.mri import normalize_coil_maps
 
-__all__ = ["birdcage_maps", "calibration_maps", "espirit_maps"]
+__all__ = ["COIL_MAP_ESTIMATORS", "birdcage_maps", "calibration_maps", "espirit_maps", "low_resolution_support"]
 
 
 def birdcage_maps(num_coils: int, shape: tuple[int, int], radius: float = 1.5, dtype=torch.complex64) -> torch.Tensor:
@@ -30,21 +39,34 @@ def birdcage_maps(num_coils: int, shape: tuple[int, int], radius: float = 1.5, d
     return normalize_coil_maps(torch.stack(maps)[None])[0].to(dtype)
 
 
-def calibration_maps(kspace: torch.Tensor, calib: int = 24, threshold: float = 0.05) -> torch.Tensor:
-    """Coil maps from the fully sampled centre of multi-coil k-space ``(B, C, H, W)``: the
-    ``calib x calib`` centre (at most the k-space size) is inverse-transformed to low-resolution coil images, divided by
-    their root-sum-of-squares and masked where that is below ``threshold`` of its maximum.
-    A simple alternative to ESPIRiT; returns complex ``(B, C, H, W)`` with ``sum_c |S_c|^2 = 1`` inside."""
-    b, c, h, w = kspace.shape
+def _low_resolution_images(kspace: torch.Tensor, calib: int) -> torch.Tensor:
+    """Images ``(B, C, H, W)`` of the Hann-windowed ``calib x calib`` centre of k-space ``(B, C, H, W)``."""
+    _, _, h, w = kspace.shape
     calib = min(calib, h, w)
     window = torch.zeros(h, w, dtype=kspace.real.dtype, device=kspace.device)
     top, left = h // 2 - calib // 2, w // 2 - calib // 2
     window[top : top + calib, left : left + calib] = torch.outer(
         torch.hann_window(calib, periodic=False), torch.hann_window(calib, periodic=False)
     ).to(window)
-    low = ifft2c(kspace * window)
+    return ifft2c(kspace * window)
+
+
+def low_resolution_support(kspace: torch.Tensor, calib: int = 24, threshold: float = 0.05) -> torch.Tensor:
+    """The object support of the package's convention: boolean ``(B, 1, H, W)``, where the
+    root-sum-of-squares of the low-resolution coil images (Hann-windowed ``calib x calib`` centre of
+    k-space ``(B, C, H, W)``) exceeds ``threshold`` of its maximum."""
+    rss = _low_resolution_images(kspace, calib).abs().pow(2).sum(dim=1, keepdim=True).sqrt()
+    return rss > threshold * rss.amax(dim=(-2, -1), keepdim=True)
+
+
+def calibration_maps(kspace: torch.Tensor, calib: int = 24, threshold: float = 0.05) -> torch.Tensor:
+    """Coil maps from the fully sampled centre of multi-coil k-space ``(B, C, H, W)``: the
+    ``calib x calib`` centre (at most the k-space size) is inverse-transformed to low-resolution coil images,
+    divided by their root-sum-of-squares and zero outside :func:`low_resolution_support`.
+    A simple alternative to ESPIRiT; returns complex ``(B, C, H, W)`` with ``sum_c |S_c|^2 = 1`` inside."""
+    low = _low_resolution_images(kspace, calib)
     rss = low.abs().pow(2).sum(dim=1, keepdim=True).sqrt()
-    inside = rss > threshold * rss.amax(dim=(-2, -1), keepdim=True)
+    inside = low_resolution_support(kspace, calib, threshold)
     return normalize_coil_maps(torch.where(inside, low / rss.clamp_min(1e-12), torch.zeros_like(low)))
 
 
@@ -90,3 +112,6 @@ def espirit_maps(
         maps = torch.where((eigval[..., -1] > crop)[..., None], maps, torch.zeros_like(maps))
         out.append(maps.permute(2, 0, 1))
     return torch.stack(out)
+
+
+COIL_MAP_ESTIMATORS = {"espirit": espirit_maps, "calibration": calibration_maps}

@@ -21,7 +21,7 @@ from monai.transforms import MapTransform, Randomizable
 
 from medrestore.data.kspace import simulate_multicoil_kspace
 from medrestore.data.kspace_io import read_kspace
-from medrestore.physics.coils import calibration_maps, espirit_maps
+from medrestore.physics.coils import COIL_MAP_ESTIMATORS
 from medrestore.physics.fft import complex_to_channels
 from medrestore.physics.masks import cartesian_mask, poisson_disc_mask
 from medrestore.physics.mri import MultiCoilMRI
@@ -71,32 +71,66 @@ class SimulateKSpaced(_SeededMaskd):
     Args:
         keys: the magnitude image key.
         masks: ``[kind, acceleration]`` pairs (see :func:`sampling_mask`), one drawn per item.
-        num_coils: simulated birdcage coils.
-        noise_std: complex k-space noise std (image-domain std per coil, same units as the image).
+        num_coils: simulated birdcage coils, or a list to draw from per item (1: single coil).
+        noise_std: complex k-space noise std (image-domain std per coil, same units as the image), or
+            ``[low, high]`` to draw per item, log-uniformly.
+        coil_maps: the maps handed to the network (:data:`medrestore.data.kspace.COIL_MAP_KINDS`), or a
+            list to draw from per item: the bundle then works with the maps of the file, estimated ones or
+            prescan-like full-field-of-view ones.
+        pad_coils: pad k-space and maps with zero coils up to this count, so that items with different
+            coil counts batch together (zero coils change neither ``A^H A`` nor ``A^H y``).
         seed_key: datalist field with a fixed seed (validation and test: identical in every run);
             items without it draw a seed from the transform's random state (training).
         mask_pool: training items use one of ``mask_pool`` masks per setting, so masks are computed
             once and cached.
+
+    Writes ``kspace``, ``mask``, ``coil_maps``, ``target`` (see the simulation), ``sampling``
+    (``"poisson 4x"``) and ``acquisition`` (``"8 coils, support maps"``).
     """
 
     def __init__(
         self,
         keys: str = "image",
         masks: Sequence[Sequence] = (("poisson", 4.0),),
-        num_coils: int = 8,
-        noise_std: float = 0.005,
+        num_coils: int | Sequence[int] = 8,
+        noise_std: float | Sequence[float] = 0.005,
+        coil_maps: str | Sequence[str] = "support",
+        pad_coils: int | None = None,
         seed_key: str = "seed",
         mask_pool: int = 32,
     ) -> None:
         super().__init__(keys, masks, seed_key, mask_pool)
-        self.num_coils, self.noise_std = num_coils, noise_std
+        self.num_coils = [int(num_coils)] if isinstance(num_coils, (int, float)) else [int(c) for c in num_coils]
+        self.noise_std = (
+            [float(noise_std)] * 2 if isinstance(noise_std, (int, float)) else [float(n) for n in noise_std]
+        )
+        self.coil_maps = [coil_maps] if isinstance(coil_maps, str) else list(coil_maps)
+        self.pad_coils = pad_coils
+        if len(self.noise_std) != 2 or not 0 <= self.noise_std[0] <= self.noise_std[1]:
+            raise ValueError(f"noise_std must be a value or [low, high] with 0 <= low <= high, got {noise_std}.")
+        if pad_coils is not None and max(self.num_coils) > pad_coils:
+            raise ValueError(f"pad_coils {pad_coils} is below the largest coil count {max(self.num_coils)}.")
+
+    def _acquisition(self, seed: int) -> tuple[int, float, str]:
+        """``(coils, noise std, map kind)`` drawn from the item's seed (after its mask setting)."""
+        rng = np.random.default_rng([seed, 1])
+        low, high = self.noise_std
+        noise = low if low == high else float(np.exp(rng.uniform(np.log(max(low, 1e-6)), np.log(high))))
+        return int(rng.choice(self.num_coils)), noise, str(rng.choice(self.coil_maps))
 
     def __call__(self, data: Mapping) -> dict:
         d = dict(data)
         for key in self.key_iterator(d):
             magnitude = torch.as_tensor(np.asarray(d[key]), dtype=torch.float32)[0]
             seed, mask, d["sampling"] = self.draw(d, tuple(magnitude.shape))
-            d.update(simulate_multicoil_kspace(magnitude, mask, self.num_coils, self.noise_std, seed=seed))
+            coils, noise, kind = self._acquisition(seed)
+            sim = simulate_multicoil_kspace(magnitude, mask, coils, noise, seed=seed, coil_maps=kind)
+            if self.pad_coils is not None and coils < self.pad_coils:
+                for name in ("kspace", "coil_maps"):
+                    pad = torch.zeros(self.pad_coils - coils, *sim[name].shape[1:], dtype=sim[name].dtype)
+                    sim[name] = torch.cat([sim[name], pad])
+            d.update(sim)
+            d["acquisition"] = f"{coils} coil{'s' if coils > 1 else ''}, {kind} maps"
             meta = getattr(d[key], "meta", None) or {}
             d["source"] = str(meta.get("filename_or_obj", d.get("source", "simulated")))
         return d
@@ -143,9 +177,6 @@ class UndersampleKSpaced(_SeededMaskd):
             d[key] = full * mask.to(full.real.dtype)
             d["mask"] = mask.to(torch.float32)
         return d
-
-
-COIL_MAP_ESTIMATORS = {"espirit": espirit_maps, "calibration": calibration_maps}
 
 
 class LoadKSpaced(MapTransform):
