@@ -6,12 +6,9 @@ module's tests (``from tests.bundles.denoising_suite import *``)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +21,11 @@ import torch
 from medrestore.transforms import upscaled_affine
 from tests.conftest import (
     BUNDLES,
+    INTERRUPTED_EPOCHS,
     bundle_command,
     bundle_fails,
     ckpt_export,
+    kill_after_first_checkpoint,
     load_json,
     run_bundle,
     snapshot,
@@ -360,29 +359,16 @@ def test_seeded_runs_give_identical_weights(spec, tiny_dataset, tmp_path):
 
 
 def test_interrupted_training_resumes_from_last_checkpoint(spec, tiny_dataset, tmp_path):
-    out = tmp_path / "run"
-    args = train_args(spec, tiny_dataset, out, epochs=4, extra=["--images_per_batch", "1"])
-    env = dict(os.environ, OMP_NUM_THREADS="2")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", *args], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.time() + 300
-    while (
-        not list((out / spec.checkpoint_dir).glob("checkpoint_epoch=*.pt"))
-        and time.time() < deadline
-        and proc.poll() is None
-    ):
-        time.sleep(0.2)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    saved = sorted(p.name for p in (out / spec.checkpoint_dir).glob("checkpoint_epoch=*.pt"))
-    assert saved and "checkpoint_epoch=4.pt" not in saved, f"the run was not interrupted mid-way: {saved}"
+    out, epochs = tmp_path / "run", INTERRUPTED_EPOCHS
+    args = train_args(spec, tiny_dataset, out, epochs=epochs, extra=["--images_per_batch", "1"])
+    saved = kill_after_first_checkpoint(args, tmp_path, out / spec.checkpoint_dir)
+    assert saved and f"checkpoint_epoch={epochs}.pt" not in saved, f"the run was not interrupted mid-way: {saved}"
     epoch = int(saved[-1].split("=")[1].split(".")[0])
     resumed = run_bundle(args, cwd=tmp_path)
     log = resumed.stdout + resumed.stderr
     assert f"Resumed from {out / spec.checkpoint_dir / saved[-1]} at epoch {epoch}" in log
-    assert f"Epoch: {epoch + 1}/4" in log and "Epoch: 1/4" not in log
-    assert (out / spec.checkpoint_dir / "checkpoint_epoch=4.pt").is_file()
+    assert f"Epoch: {epoch + 1}/{epochs}" in log and f"Epoch: 1/{epochs}" not in log
+    assert (out / spec.checkpoint_dir / f"checkpoint_epoch={epochs}.pt").is_file()
 
 
 # ---- bad input: one clear message naming the file and the cause; inputs untouched; nothing half-written

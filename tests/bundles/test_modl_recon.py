@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import h5py
@@ -19,9 +17,11 @@ import torch
 
 from tests.conftest import (
     BUNDLES,
+    INTERRUPTED_EPOCHS,
     bundle_command,
     bundle_fails,
     ckpt_export,
+    kill_after_first_checkpoint,
     load_json,
     run_bundle,
     snapshot,
@@ -442,24 +442,16 @@ def test_seeded_runs_give_identical_weights(magnitudes, tmp_path):
 
 
 def test_interrupted_training_resumes_from_last_checkpoint(magnitudes, tmp_path):
-    out = tmp_path / "run"
-    args = train_args(magnitudes, out, epochs=4, extra=["--images_per_batch", "1"])
-    proc = subprocess.Popen(
-        [sys.executable, "-m", *args], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.time() + 300
+    out, epochs = tmp_path / "run", INTERRUPTED_EPOCHS
+    args = train_args(magnitudes, out, epochs=epochs, extra=["--images_per_batch", "1"])
     folder = out / "checkpoints_k1"
-    while not list(folder.glob("checkpoint_epoch=*.pt")) and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.2)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    saved = sorted(p.name for p in folder.glob("checkpoint_epoch=*.pt"))
-    assert saved and "checkpoint_epoch=4.pt" not in saved, f"the run was not interrupted mid-way: {saved}"
+    saved = kill_after_first_checkpoint(args, tmp_path, folder)
+    assert saved and f"checkpoint_epoch={epochs}.pt" not in saved, f"the run was not interrupted mid-way: {saved}"
     epoch = int(saved[-1].split("=")[1].split(".")[0])
     log = run_bundle(args, cwd=tmp_path)
     text = log.stdout + log.stderr
-    assert f"Resumed from {folder / saved[-1]} at epoch {epoch}" in text and "Epoch: 1/4" not in text
-    assert (folder / "checkpoint_epoch=4.pt").is_file()
+    assert f"Resumed from {folder / saved[-1]} at epoch {epoch}" in text and f"Epoch: 1/{epochs}" not in text
+    assert (folder / f"checkpoint_epoch={epochs}.pt").is_file()
 
 
 # ---- bad input: a clear message naming the file; inputs untouched; nothing half-written

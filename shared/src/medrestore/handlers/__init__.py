@@ -4,11 +4,12 @@ from .checkpoint import CheckpointLoader
 from .comparison import ComparisonPNGSaver
 from .grouped_metrics import GroupedMetricsWriter, tag_filenames
 from .progress import ProgressHandler
-from .resume import ResumableCheckpoint, latest_checkpoint
+from .resume import AtomicCheckpointSaver, ResumableCheckpoint, latest_checkpoint
 from .temperature import TemperatureAnnealingHandler
 from .time_budget import TimeBudget
 
 __all__ = [
+    "AtomicCheckpointSaver",
     "CheckpointLoader",
     "ComparisonPNGSaver",
     "GroupedMetricsWriter",

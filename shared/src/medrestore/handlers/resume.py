@@ -1,4 +1,5 @@
-"""Save the full training state every epoch and resume an interrupted run from it."""
+"""Save the full training state every epoch and resume an interrupted run from it; every checkpoint
+file is written whole or not at all (a run killed while saving leaves the previous checkpoint)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from ignite.engine import Engine, Events
 from monai.handlers import CheckpointSaver
 
 from medrestore.config import as_flag
+from medrestore.io import atomic_path
 
-__all__ = ["ResumableCheckpoint", "config_fingerprint", "latest_checkpoint"]
+__all__ = ["AtomicCheckpointSaver", "ResumableCheckpoint", "config_fingerprint", "latest_checkpoint"]
 
 _EPOCH = re.compile(r"epoch=(\d+)")
 
@@ -58,8 +60,9 @@ class ResumableCheckpoint:
 
     On ``attach(trainer)`` the trainer itself is added to ``save_dict`` (so its epoch and iteration
     counters are saved; a config cannot reference the trainer from its own handler list), a
-    ``monai.handlers.CheckpointSaver`` writes ``folder/checkpoint_epoch=N.pt`` every ``save_interval``
-    epochs (keeping the newest only), and at ``STARTED`` the newest checkpoint, if any, is loaded
+    ``folder/checkpoint_epoch=N.pt`` is written every ``save_interval`` epochs (to a hidden temporary
+    file moved into place; the older checkpoint is removed only after that, so a kill at any moment
+    leaves one complete checkpoint), and at ``STARTED`` the newest checkpoint, if any, is loaded
     into network, optimizer, scheduler and trainer, so the run continues from the saved epoch.
 
     Only a checkpoint of the same configuration is resumed: ``fingerprint`` (e.g. the training
@@ -92,9 +95,28 @@ class ResumableCheckpoint:
 
     def attach(self, engine: Engine) -> None:
         self.save_dict["trainer"] = engine
-        # created on every DDP rank (ignite's DiskSaver sets up a process group); only rank 0 writes
-        CheckpointSaver(self.folder, self.save_dict, save_interval=self.save_interval, n_saved=1).attach(engine)
+        engine.add_event_handler(Events.EPOCH_COMPLETED(every=self.save_interval), self.save)
         engine.add_event_handler(Events.STARTED, self.load)
+
+    def save(self, engine: Engine) -> str | None:
+        """Write ``checkpoint_epoch=<epoch>.pt`` whole (rank 0 only), then remove the older ones; the path."""
+        if dist.is_initialized() and dist.get_rank() != 0:
+            return None
+        state = {}
+        for name, obj in self.save_dict.items():
+            obj = (
+                obj.module
+                if isinstance(obj, torch.nn.parallel.DistributedDataParallel | torch.nn.DataParallel)
+                else obj
+            )
+            state[name] = obj.state_dict()
+        path = os.path.join(self.folder, f"checkpoint_epoch={engine.state.epoch}.pt")
+        with atomic_path(path) as tmp:
+            torch.save(state, tmp)
+        for old in glob.glob(os.path.join(glob.escape(self.folder), "*epoch=*.pt")):
+            if os.path.abspath(old) != os.path.abspath(path):
+                os.remove(old)
+        return path
 
     def load(self, engine: Engine) -> None:
         if not self.resume:
@@ -109,7 +131,14 @@ class ResumableCheckpoint:
             return
         from ignite.handlers import Checkpoint
 
-        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+        try:
+            checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+        except Exception as err:  # noqa: BLE001 - re-raised naming the file and the way out
+            raise RuntimeError(
+                f"checkpoint {path} cannot be read ({type(err).__name__}: {err}); it was not written by this "
+                "version's atomic saver or was damaged on disk. Choose another --output_dir, or pass --resume "
+                "false to start over in this one (its checkpoints are removed)."
+            ) from err
         missing = sorted(set(self.save_dict) - set(checkpoint))
         if missing:
             raise KeyError(
@@ -137,3 +166,24 @@ class ResumableCheckpoint:
         )
         print(msg, flush=True)
         self.logger.info(msg)
+
+
+class AtomicCheckpointSaver(CheckpointSaver):
+    """``monai.handlers.CheckpointSaver`` whose files are written whole or not at all.
+
+    MONAI's saver writes straight onto the final name (ignite's ``DiskSaver(atomic=False)``) and, for a
+    fixed ``key_metric_filename``/``final_filename``, deletes the previous file first: a run killed
+    while saving left a truncated ``model.pt`` or none. Here every file goes to a temporary file that is
+    moved into place (ignite's atomic mode; readable by group and others as before), and a fixed-name
+    file is replaced by that move instead of being deleted first. Same arguments as the parent.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for checkpoint in (self._final_checkpoint, self._key_metric_checkpoint, self._interval_checkpoint):
+            if checkpoint is None:
+                continue
+            handler = checkpoint.save_handler
+            handler._atomic = True
+            if getattr(handler, "filename", None) is not None:  # one fixed name: the move replaces it
+                handler.remove = lambda filename: None
