@@ -184,14 +184,17 @@ def verify_bundle(bundle_root: str) -> list[str]:
     return checked
 
 
-def load_bundle_network(bundle_root: str, ckpt_path: str | None = None):
-    """The ``network_def`` of a bundle's ``inference.json`` with ``ckpt_path`` (default: its
-    ``models/model.pt``, SHA-256 checked) loaded strictly, in eval mode, on the CPU."""
+def load_bundle_network(bundle_root: str, ckpt_path: str | None = None, overrides: dict | None = None):
+    """The ``network_def`` of a bundle's ``inference.json`` (top-level ``overrides`` applied, e.g.
+    ``{"bias": False}``) with ``ckpt_path`` (default: its ``models/model.pt``, SHA-256 checked when
+    listed) loaded strictly, in eval mode, on the CPU."""
     import torch
     from monai.bundle import ConfigParser
 
     parser = ConfigParser()
     parser.read_config(os.path.join(bundle_root, "configs", "inference.json"))
+    for key, value in (overrides or {}).items():
+        parser[key] = value
     net = parser.get_parsed_content("network_def")
     ckpt_path = ckpt_path or os.path.join(bundle_root, "models", "model.pt")
     verify_file(ckpt_path, os.path.join(bundle_root, HASHES_FILE))

@@ -184,9 +184,8 @@ def tune(items: list[dict], references: list[np.ndarray], method, grid) -> tuple
 
 def load_networks(varnet_path: str, candidate_weights: str | None = None) -> dict[str, torch.nn.Module | None]:
     """MoDL K=1 and the shipped K=5, VarNet when trained, and optionally ``candidate_weights``: a K=5
-    ``model.pt`` trained but not shipped (same width and depth; with or without denoiser biases, read
-    from the file), scored alongside to decide which weights ship."""
-    from medrestore.networks import MoDL
+    ``model.pt`` trained but not shipped (the bundle's network, with or without denoiser biases as the
+    file has them), scored alongside to decide which weights ship."""
     from medrestore.packaging import load_bundle_network
 
     shipped = load_bundle_network(BUNDLE)
@@ -199,10 +198,9 @@ def load_networks(varnet_path: str, candidate_weights: str | None = None) -> dic
         varnet.eval()
     nets = {"MoDL K=1": k1, "MoDL K=5 (shipped)": shipped, "VarNet": varnet}
     if candidate_weights:
-        state = torch.load(candidate_weights, map_location="cpu")
-        candidate = MoDL(iterations=5, features=32, layers=5, bias="denoiser.noise.0.bias" in state)
-        candidate.load_state_dict(state)
-        nets["MoDL K=5 (candidate, not shipped)"] = candidate.eval()
+        has_bias = "denoiser.noise.0.bias" in torch.load(candidate_weights, map_location="cpu")
+        candidate = load_bundle_network(BUNDLE, candidate_weights, {"bias": has_bias})
+        nets["MoDL K=5 (candidate, not shipped)"] = candidate
     return nets
 
 
@@ -347,7 +345,7 @@ def targets(results: dict) -> list[dict]:
         m = t["methods"]
         modl = m["MoDL K=5 (shipped)"]
         classical = max(v["psnr"]["mean"] for n, v in m.items() if n.startswith(("CG-SENSE", "L1-wavelet")))
-        baselines_ssim = max(v["ssim"]["mean"] for n, v in m.items() if not n.startswith("MoDL"))  # classical + VarNet
+        baselines_ssim = max(v["ssim"]["mean"] for n, v in m.items() if not n.startswith("MoDL"))
         rows.append(
             {
                 "setting": t["setting"],
