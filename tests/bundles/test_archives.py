@@ -17,7 +17,7 @@ import pytest
 from medrestore.packaging import build_archive, verify_bundle
 from tests.conftest import BUNDLES, bundle_inference, save_nifti
 
-FINISHED = ("dran_denoise", "dae_denoise", "modl_recon")
+FINISHED = ("dran_denoise", "dae_denoise", "modl_recon", "cyclegan_translate")
 
 
 @pytest.mark.parametrize("name", FINISHED)
@@ -39,7 +39,7 @@ def _sample_input(name: str, folder: Path, shape=(72, 68)) -> str:
                 other.unlink()
         return "single_recon.nii.gz"
     save_nifti(folder / "a.nii.gz", (np.random.default_rng(0).random(shape) * 100).astype(np.float32))
-    return "a_restored.nii.gz"
+    return "a_synthetic_t2.nii.gz" if name == "cyclegan_translate" else "a_restored.nii.gz"
 
 
 @pytest.fixture(scope="module", params=FINISHED)

@@ -19,6 +19,14 @@ with ``srgan_sr``::
     outputs/demo/srgan_sr/png/*.png                 low resolution | bicubic | SRResNet | high resolution | errors
     outputs/demo/metrics.md                         a table: PSNR / SSIM, bicubic vs SRResNet
 
+translates the contrast sample test pairs (``medrestore-data contrast``: simulated T1/T2/PD of held-out
+Colin27 slices) with ``cyclegan_translate``, T1 -> T2 and T1 -> PD::
+
+    outputs/demo/cyclegan_translate/<task>/*_synthetic_<contrast>.nii.gz   synthetic contrast on [0, 1]
+    outputs/demo/cyclegan_translate/png/<task>_*.png                        input | translated | target | error
+    outputs/demo/metrics.md                 a table: foreground PSNR / SSIM, input vs translated, and the
+                                            unpaired structure metrics (foreground Dice, gradient NCC)
+
 and reconstructs the sample undersampled k-space files (``medrestore-data mri``: 8 coils, 2D Poisson
 4x) with ``modl_recon``::
 
@@ -46,9 +54,11 @@ __all__ = [
     "DENOISING_BUNDLES",
     "RECONSTRUCTION_BUNDLES",
     "SUPER_RESOLUTION_BUNDLES",
+    "TRANSLATION_BUNDLES",
     "run_demo",
     "run_reconstruction_demo",
     "run_super_resolution_demo",
+    "run_translation_demo",
     "main",
 ]
 
@@ -56,6 +66,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), *[".."] * 4))
 DENOISING_BUNDLES = ("dran_denoise", "dae_denoise")  # finished denoising bundles; others join here when they land
 RECONSTRUCTION_BUNDLES = ("modl_recon",)
 SUPER_RESOLUTION_BUNDLES = ("srgan_sr",)
+TRANSLATION_BUNDLES = ("cyclegan_translate",)
 
 
 def bundle_command(bundle: str, dataset_dir: str, output_dir: str, *extra: str) -> list[str]:
@@ -199,6 +210,78 @@ def run_super_resolution_demo(
     return lines
 
 
+def run_translation_demo(
+    output_dir: str = "outputs/demo",
+    contrast_dir: str | None = None,
+    bundles=TRANSLATION_BUNDLES,
+    tasks=("t1_t2", "t1_pd"),
+) -> list[str]:
+    """Translate the contrast sample test pairs with every translation bundle; returns markdown table lines."""
+    import torch
+
+    from medrestore.benchmarks.cyclegan_translate import foreground_scores
+    from medrestore.data import TASKS
+    from medrestore.data.contrast import build_contrast_data
+    from medrestore.data.datalist import read_datalist_json
+    from medrestore.metrics import foreground_mask, structure_report
+    from medrestore.transforms import window_bounds
+
+    contrast_dir = contrast_dir or os.path.join(REPO, "data", "contrast")
+    if not os.path.isfile(os.path.join(contrast_dir, "datalist.json")):
+        build_contrast_data(contrast_dir)
+    pairs = read_datalist_json(os.path.join(contrast_dir, "datalist.json"))["test"]
+    lines = [
+        "",
+        "# Demo: MR contrast translation of the sample test pairs (simulated, held-out slices and settings)",
+        "",
+        "| bundle | task | image | PSNR input | PSNR translated | SSIM input | SSIM translated | Dice | gradient NCC |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+
+    def windowed(path: str) -> np.ndarray:
+        x = torch.as_tensor(np.asarray(nib.load(path).get_fdata(), dtype=np.float32))
+        low, high = window_bounds(x, (0.0, 99.5))
+        return np.clip((x.numpy() - low) / (high - low), 0, 1)
+
+    for bundle in bundles:
+        root = os.path.join(output_dir, bundle)
+        for task in tasks:
+            mine = [p for p in pairs if p["task"] == task]
+            out_dir = os.path.join(root, task)
+            # the inputs' datalist goes beside the outputs: the sample data's own datalist.json stays as it is
+            datalist = os.path.join(root, f"{task}_inputs.json")
+            write_datalist(datalist, {"test": [{"image": os.path.join(contrast_dir, p["image"])} for p in mine]})
+            test_dir = os.path.join(contrast_dir, "test")  # outputs named below it: <stem>_synthetic_<contrast>
+            cmd = bundle_command(bundle, test_dir, out_dir, "--datalist", datalist, "--task", task)
+            print(f"[{bundle}] translating ({task}) {len(mine)} images: {' '.join(cmd[2:4])} ...", flush=True)
+            subprocess.run(cmd, check=True)
+            scores = []
+            for pair in mine:
+                x = windowed(os.path.join(contrast_dir, pair["image"]))
+                y = windowed(os.path.join(contrast_dir, pair["label"]))
+                stem = os.path.basename(pair["image"]).replace(".nii.gz", "")
+                out = np.asarray(
+                    nib.load(os.path.join(out_dir, f"{stem}_synthetic_{TASKS[task][1].lower()}.nii.gz")).get_fdata(),
+                    dtype=np.float32,
+                )
+                mask = foreground_mask(torch.from_numpy(y)).numpy()
+                before, after = foreground_scores(x, y, mask), foreground_scores(out, y, mask)
+                structure = structure_report(torch.from_numpy(out), torch.from_numpy(x))
+                scores.append(after["ssim"])
+                lines.append(
+                    f"| {bundle} | {task} | {stem} | {before['psnr']:.2f} | {after['psnr']:.2f} | {before['ssim']:.3f} | "
+                    f"{after['ssim']:.3f} | {structure['foreground_dice']:.3f} | {structure['gradient_ncc']:.3f} |"
+                )
+                grid = comparison_grid([{"input": x, "translated": out, "target": y}], reference="target")
+                save_png(os.path.join(root, "png", f"{task}_{stem}.png"), grid)
+            s = summarize(scores)
+            lines.append(
+                f"| **{bundle} {task} mean** | | {s['n']} images | | | | {s['mean']:.3f} ± {s['std']:.3f} | | |"
+            )
+    lines += ["", "PSNR / SSIM on the target's foreground (both windowed 0th-99.5th percentile to [0, 1])."]
+    return lines
+
+
 def run_demo(
     output_dir: str = "outputs/demo",
     data_dir: str | None = None,
@@ -208,10 +291,13 @@ def run_demo(
     reconstruction_bundles=RECONSTRUCTION_BUNDLES,
     sr_dir: str | None = None,
     super_resolution_bundles=SUPER_RESOLUTION_BUNDLES,
+    contrast_dir: str | None = None,
+    translation_bundles=TRANSLATION_BUNDLES,
 ) -> str:
     """Degrade, restore and score the sample test images with every denoising bundle, reconstruct the
     sample k-space with every reconstruction bundle, super-resolve the SR sample test split with every
-    super-resolution bundle; returns the metrics table path."""
+    super-resolution bundle, translate the contrast sample test pairs with every translation bundle;
+    returns the metrics table path."""
     data_dir = data_dir or os.path.join(REPO, "data", "denoising")
     items = load_windowed_split(data_dir, "test")
     rows = []
@@ -272,6 +358,8 @@ def run_demo(
         )
     if super_resolution_bundles:
         lines += run_super_resolution_demo(output_dir, sr_dir, super_resolution_bundles)
+    if translation_bundles:
+        lines += run_translation_demo(output_dir, contrast_dir, translation_bundles)
     if reconstruction_bundles:
         lines += run_reconstruction_demo(output_dir, mri_dir, reconstruction_bundles)
     md_path = os.path.join(output_dir, "metrics.md")

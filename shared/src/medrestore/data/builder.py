@@ -5,6 +5,7 @@ Command line (``fire``)::
     medrestore-data denoising --output_dir data/denoising
     medrestore-data small_sample --output_dir data/small_sample   # see medrestore.data.small_sample
     medrestore-data mri --output_dir data/mri                     # see medrestore.data.mri
+    medrestore-data contrast --output_dir data/contrast           # see medrestore.data.contrast
 
 The split is fixed and patient-level where the sources allow it:
 
@@ -187,6 +188,7 @@ def install_mricron(dest: str = ".cache/mricron") -> str:
 def main() -> None:
     import fire
 
+    from medrestore.data.contrast import build_contrast_data
     from medrestore.data.mri import build_mri_data
     from medrestore.data.small_sample import build_small_sample_data
     from medrestore.data.super_resolution import build_sr_data
@@ -197,6 +199,7 @@ def main() -> None:
             "small_sample": build_small_sample_data,
             "mri": build_mri_data,
             "sr": build_sr_data,
+            "contrast": build_contrast_data,
             "mricron": install_mricron,
         }
     )

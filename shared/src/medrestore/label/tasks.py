@@ -15,6 +15,7 @@ from monai.transforms import MapTransform, SaveImaged
 
 from medrestore.io import SaveImageExclusived
 from medrestore.packaging import verify_file
+from medrestore.transforms.translation import ApplyNetworkd
 
 
 def _torchvision_stub() -> None:
@@ -75,7 +76,7 @@ class RestorationInferTask(BundleInferTask):
     """``BundleInferTask(bundle_dir, type="restoration")`` returning the restored float32 image.
 
     Uses the bundle's ``models/model.ts`` (checked against ``large_files.yml``), its preprocessing,
-    inferer and postprocessing (its file writer dropped), restores the input geometry, squeezes the
+    inferer and postprocessing (its file writer and a translation's cycle check dropped), restores the input geometry, squeezes the
     channel, writes float32 NIfTI with the input's affine for NIfTI input, and removes the
     segmentation-only ``label_names``/``centroids`` from the result JSON.
 
@@ -90,7 +91,9 @@ class RestorationInferTask(BundleInferTask):
         if not os.path.isfile(model):
             raise FileNotFoundError(f"{model} not found: export the bundle with `monai.bundle ckpt_export` first.")
         verify_file(model, os.path.join(bundle_dir, "large_files.yml"))
-        kwargs.setdefault("post_filter", [SaveImaged, SaveImageExclusived])  # the task returns the image itself
+        # the task returns the image itself; the translation bundle's back-translation (cycle check) needs
+        # its reverse generator's model.pt, which this TorchScript-only task does not load
+        kwargs.setdefault("post_filter", [SaveImaged, SaveImageExclusived, ApplyNetworkd])
         super().__init__(bundle_dir, conf or {}, const=_TorchScriptOnly(), type="restoration", **kwargs)
         self._config.pop("model_filename", None)  # BundleInferTask offers models/*.pt, which would bypass model.ts
         with open(os.path.join(bundle_dir, "configs", "metadata.json")) as f:

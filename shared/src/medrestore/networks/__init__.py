@@ -4,6 +4,7 @@ from .dae import ConvDenoisingAutoencoder
 from .dran import DRAB, DRAN
 from .modl import MoDL, ResidualDenoiser
 from .srresnet import ResidualBlock, SRResNet
+from .translation import ResnetGenerator, UNetGenerator
 from .varnet import VarNet
 from .vgg import VGG19Features
 
@@ -14,7 +15,9 @@ __all__ = [
     "MoDL",
     "ResidualBlock",
     "ResidualDenoiser",
+    "ResnetGenerator",
     "SRResNet",
+    "UNetGenerator",
     "VGG19Features",
     "VarNet",
 ]

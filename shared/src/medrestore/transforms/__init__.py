@@ -11,9 +11,12 @@ from .resolution import (
     upscaled_affine,
 )
 from .sampling import ForegroundWeightd
+from .translation import ApplyNetworkd, StructureReportd
 from .validation import ImageInputError, LoadImageCheckedd, ValidateImaged, check_inputs, source_name
 
 __all__ = [
+    "ApplyNetworkd",
+    "StructureReportd",
     "CropBorderd",
     "DegradeResolutiond",
     "ForegroundWeightd",
