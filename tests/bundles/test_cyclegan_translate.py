@@ -37,7 +37,7 @@ from tests.bundles.restoration_suite import (  # noqa: F401 (the shared bundle t
     test_wrong_architecture_checkpoint,
     train_args,
 )
-from tests.conftest import BUNDLES, bundle_fails, ckpt_export, run_bundle, snapshot
+from tests.conftest import BUNDLES, bundle_command, bundle_fails, ckpt_export, run_bundle, snapshot
 
 trained = restoration_suite.trained  # the shared short-training fixture, used by the tests below too
 
@@ -211,6 +211,18 @@ def test_pix2pix_mode_trains_a_unet_on_pairs(tiny_dataset, tmp_path):
     assert {"network", "discriminator", "optimizer", "d_optimizer"} <= set(ckpt) and "reverse_network" not in ckpt
     assert ckpt["discriminator"]["initial_conv.conv.weight"].shape[1] == 2  # conditioned on (input, output)
     assert "Iter: 6/6" in proc.stdout + proc.stderr  # the six t1_t2 training pairs
+    # paired-mode inference: the inference_pix2pix.json overlay builds the U-Net and finds model_pix2pix*.pt
+    inputs = tmp_path / "t1"
+    inputs.mkdir()
+    nib.save(nib.Nifti1Image((900 * _anatomy((45, 38), 3)[0]).astype(np.float32), np.eye(4)), inputs / "a.nii.gz")
+    infer = bundle_command(
+        "run", *TINY, "--levels", "3",
+        config_file=f"['{TRANSLATE_SPEC.infer}','{TRANSLATE_SPEC.configs / 'inference_pix2pix.json'}']",
+        bundle_root=TRANSLATE_SPEC.bundle, ckpt_path=out / "models" / "model_pix2pix.pt",
+        dataset_dir=inputs, output_dir=tmp_path / "translated",
+    )  # fmt: skip
+    run_bundle(infer, cwd=tmp_path)
+    assert nib.load(tmp_path / "translated" / "a_synthetic_t2.nii.gz").shape == (45, 38)
 
 
 def test_shipped_torchscript_models_translate_any_size(tmp_path):

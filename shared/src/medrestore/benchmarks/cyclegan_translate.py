@@ -248,7 +248,8 @@ def write_report(report: dict, output_dir: str) -> None:
         "![crops](cyclegan_translate_crops.png)",
         "",
         "First image of each split, one row per task and split (t1_t2, t2_t1, t1_pd; test then unseen_source): "
-        "input, histogram matching, CycleGAN, pix2pix, target; error maps |x − target| × 4.",
+        "input, histogram matching, CycleGAN, pix2pix (black where no paired model was trained: t2_t1), target; "
+        "error maps |x − target| × 4.",
         "",
     ]
     with atomic_path(os.path.join(output_dir, "cyclegan_translate.md")) as tmp, open(tmp, "w") as f:
