@@ -9,7 +9,10 @@ from medrestore.noise import (
     AddPoissonGaussianNoised,
     AddRicianNoised,
     AddScaledNoised,
+    EstimateNoiseSigmad,
     LowDoseCTNoised,
+    Recorrupted2Recorruptedd,
+    estimate_gaussian_sigma,
 )
 
 
@@ -104,3 +107,32 @@ def test_scaled_noise_rejects_bad_settings():
         AddScaledNoised("image", setting=5)
     with pytest.raises(ValueError, match="gaussian"):
         AddScaledNoised("image", settings=[("speckle", 0.1, 1.0)])
+
+
+@pytest.mark.parametrize("sigma", [0.02, 0.05, 0.1, 0.2])
+def test_noise_estimate_is_close_to_the_true_sigma_on_structured_images(sigma):
+    clean = torch.as_tensor(shepp_logan((256, 256)), dtype=torch.float32)[None]
+    noisy = clean + sigma * torch.randn(clean.shape, generator=torch.Generator().manual_seed(0))
+    assert estimate_gaussian_sigma(noisy) == pytest.approx(sigma, rel=0.08)
+    assert estimate_gaussian_sigma(clean) < 0.01  # edges leak little into the diagonal band
+    assert EstimateNoiseSigmad("image")({"image": noisy})["noise_sigma"] == pytest.approx(sigma, rel=0.08)
+    with pytest.raises(ValueError, match="at least 2 x 2"):
+        estimate_gaussian_sigma(torch.zeros(1, 1, 5))
+
+
+def test_recorrupted_pair_has_independent_noises_of_the_documented_levels():
+    sigma, alpha = 0.1, 0.5
+    clean = _clean(0.5, (1, 256, 256))
+    noisy = clean + sigma * torch.randn(clean.shape, generator=torch.Generator().manual_seed(1))
+    t = Recorrupted2Recorruptedd("image", target_key="label", alpha=alpha)
+    t.set_random_state(0)
+    out = t({"image": noisy, "noise_sigma": sigma})
+    n_in, n_target = (out["image"] - clean).flatten(), (out["label"] - clean).flatten()
+    assert n_in.std().item() == pytest.approx(sigma * (1 + alpha**2) ** 0.5, rel=0.03)
+    assert n_target.std().item() == pytest.approx(sigma * (1 + alpha**-2) ** 0.5, rel=0.03)
+    assert abs(torch.corrcoef(torch.stack([n_in, n_target]))[0, 1].item()) < 0.02  # independent
+    with pytest.raises(KeyError, match="EstimateNoiseSigmad"):
+        t({"image": noisy})
+    fixed = Recorrupted2Recorruptedd("image", sigma=sigma)({"image": noisy, "noise_seed": 3})
+    again = Recorrupted2Recorruptedd("image", sigma=sigma)({"image": noisy, "noise_seed": 3})
+    torch.testing.assert_close(fixed["label"], again["label"])

@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+import torch
 
+from medrestore.data import random_ellipse_phantom
 from medrestore.networks import DRAN
 from tests.bundles.restoration_suite import *  # noqa: F403 (the shared bundle tests)
 from tests.bundles.restoration_suite import BundleSpec
+from tests.conftest import bundle_command, bundle_fails, run_bundle, save_nifti
 
 DRAN_SPEC = BundleSpec(
     name="dran_denoise",
@@ -25,3 +29,51 @@ DRAN_SPEC = BundleSpec(
 @pytest.fixture(scope="module")
 def spec() -> BundleSpec:
     return DRAN_SPEC
+
+
+# ---- self-supervised adaptation (configs/adapt.json)
+
+
+def _noisy_scans(folder):
+    """A noisy 2D slice and a noisy 3D volume (scanner-like units), as a user's own scans."""
+    rng = np.random.default_rng(0)
+    slice_ = random_ellipse_phantom((48, 40), seed=1) * 1000 + 50 * rng.standard_normal((48, 40))
+    volume = np.stack([random_ellipse_phantom((40, 44), seed=s) for s in range(4)], axis=-1) * 1000
+    save_nifti(folder / "slice.nii.gz", slice_.astype("float32"))
+    save_nifti(folder / "volume.nii.gz", (volume + 50 * rng.standard_normal(volume.shape)).astype("float32"))
+    return folder
+
+
+def _adapt_args(dataset, out, extra=()):
+    return bundle_command(
+        "run",
+        *extra,
+        config_file=DRAN_SPEC.overlay("adapt.json"),
+        bundle_root=DRAN_SPEC.bundle,
+        dataset_dir=dataset,
+        output_dir=out,
+        time_budget_seconds=2,
+        patches_per_image=2,
+    )
+
+
+def test_adapt_fine_tunes_the_shipped_weights_on_noisy_scans_only(tmp_path):
+    shipped = DRAN_SPEC.bundle / "models" / "model.pt"
+    before = shipped.read_bytes()
+    out = tmp_path / "adapted"
+    proc = run_bundle(_adapt_args(_noisy_scans(tmp_path / "scans"), out), cwd=tmp_path)
+    log = proc.stdout + proc.stderr
+    assert "time budget of 2 s spent" in log  # bounded by the budget, not by epochs
+    adapted = torch.load(out / "models" / "model.pt", map_location="cpu")
+    original = torch.load(shipped, map_location="cpu")
+    assert adapted.keys() == original.keys()
+    assert any(not torch.equal(adapted[k], original[k]) for k in original)  # fine-tuned from the shipped weights
+    assert max((adapted[k] - original[k]).abs().max().item() for k in original) < 0.1  # ... not retrained
+    assert shipped.read_bytes() == before  # never over the shipped weights
+
+
+def test_adapt_without_a_folder_of_scans_says_what_to_pass(tmp_path):
+    args = bundle_command(
+        "run", config_file=DRAN_SPEC.overlay("adapt.json"), bundle_root=DRAN_SPEC.bundle, output_dir=tmp_path / "out"
+    )
+    bundle_fails(args, tmp_path, "no dataset_dir given; pass --dataset_dir")

@@ -4,7 +4,7 @@ Modules, one purpose each: ``layers`` (dynamic convolution, noise gate, data con
 ``networks`` (DRAN, denoising autoencoder, MoDL, SRResNet), ``physics`` (CT projector, MRI operators,
 resolution degradations), ``solvers`` (conjugate gradient), ``noise`` (seeded degradations),
 ``transforms`` (windowing, input checks, patch sampling, SR degradations and geometry), ``inferers``
-(slices, sliding windows), ``handlers`` (ignite), ``engines`` (adversarial trainer), ``losses``,
+(slices, sliding windows), ``handlers`` (ignite), ``engines`` (adversarial and translation trainers), ``distributed`` (multi-process shutdown), ``losses``,
 ``data`` (sources, builders, datalists), ``io`` (atomic writers), ``packaging`` (weight hashes, archives),
 ``visualize`` (comparison PNGs).
 """
@@ -12,6 +12,7 @@ resolution degradations), ``solvers`` (conjugate gradient), ``noise`` (seeded de
 from . import (
     config,
     data,
+    distributed,
     engines,
     errors,
     evaluation,
@@ -35,6 +36,7 @@ __version__ = "0.1.0"
 __all__ = [
     "config",
     "data",
+    "distributed",
     "engines",
     "errors",
     "evaluation",

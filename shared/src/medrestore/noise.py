@@ -26,9 +26,12 @@ __all__ = [
     "AddPoissonGaussianNoised",
     "AddRicianNoised",
     "AddScaledNoised",
+    "EstimateNoiseSigmad",
     "GONDARA_NOISE_GRID",
     "LowDoseCTNoised",
     "NoiseTransformd",
+    "Recorrupted2Recorruptedd",
+    "estimate_gaussian_sigma",
     "noise_setting_name",
 ]
 
@@ -248,4 +251,82 @@ class AddScaledNoised(NoiseTransformd):
             d[out_key] = img + noise.to(img.dtype)
         if self.setting_key is not None:
             d[self.setting_key] = noise_setting_name(self.settings[index])
+        return d
+
+
+def estimate_gaussian_sigma(img: torch.Tensor | np.ndarray) -> float:
+    """Robust standard deviation of additive white noise: the median absolute finest diagonal Haar
+    wavelet coefficient / 0.6745 (Donoho's MAD estimator), over every 2D plane of the last two axes.
+
+    Image structure leaks little into that band, so the estimate is close to the true sigma for
+    natural and medical images (within a few per cent on the sample data at sigma >= 0.02); returns
+    the value in the image's units.
+    """
+    x = torch.as_tensor(img, dtype=torch.float64)
+    h, w = x.shape[-2] // 2 * 2, x.shape[-1] // 2 * 2
+    if h < 2 or w < 2:
+        raise ValueError(f"noise estimation needs at least 2 x 2 pixels, got shape {tuple(x.shape)}.")
+    x = x[..., :h, :w]
+    hh = (x[..., 0::2, 0::2] - x[..., 0::2, 1::2] - x[..., 1::2, 0::2] + x[..., 1::2, 1::2]) / 2
+    return float(hh.abs().median()) / 0.6745
+
+
+class EstimateNoiseSigmad(MapTransform):
+    """Write :func:`estimate_gaussian_sigma` of ``keys[0]`` to ``sigma_key`` (on the image's scale:
+    ``[0, 1]`` after :class:`medrestore.transforms.WindowIntensityd`). Deterministic, so cacheable:
+    estimate on the whole image or volume, before cropping."""
+
+    def __init__(self, keys: KeysCollection, sigma_key: str = "noise_sigma", allow_missing_keys: bool = False) -> None:
+        super().__init__(keys, allow_missing_keys)
+        self.sigma_key = sigma_key
+
+    def __call__(self, data: Mapping[Hashable, torch.Tensor]) -> dict:
+        d = dict(data)
+        d[self.sigma_key] = estimate_gaussian_sigma(d[self.first_key(d)])
+        return d
+
+
+class Recorrupted2Recorruptedd(NoiseTransformd):
+    """Training pairs from one noisy image (Pang et al., Recorrupted-to-Recorrupted, CVPR 2021).
+
+    For ``y = x + n`` with white Gaussian ``n`` of standard deviation ``sigma``, draws ``z ~ N(0, sigma^2)``
+    and writes ``y + alpha z`` to ``keys`` (the input) and ``y - z / alpha`` to ``target_key``. Their
+    noises are independent, so the L2 loss between a network's output on the first and the second
+    equals, in expectation, the supervised L2 loss against the clean ``x`` at noise
+    ``sigma * sqrt(1 + alpha^2)``, plus a constant: a denoiser can be fine-tuned on the user's own
+    noisy scans without clean references.
+
+    Args:
+        sigma: the noise standard deviation on the image's scale; None reads ``sigma_key`` (see
+            :class:`EstimateNoiseSigmad`).
+        alpha: recorruption strength (> 0); smaller keeps the input closer to the real noise level
+            but makes the target noisier.
+    """
+
+    def __init__(
+        self,
+        keys: KeysCollection,
+        target_key: str = "label",
+        sigma: float | None = None,
+        sigma_key: str = "noise_sigma",
+        alpha: float = 0.5,
+        **kwargs,
+    ) -> None:
+        super().__init__(keys, **kwargs)
+        if alpha <= 0:
+            raise ValueError(f"alpha must be > 0, got {alpha}.")
+        if sigma is not None and sigma < 0:
+            raise ValueError(f"sigma must be >= 0, got {sigma}.")
+        self.target_key, self.sigma, self.sigma_key, self.alpha = target_key, sigma, sigma_key, float(alpha)
+
+    def __call__(self, data: Mapping[Hashable, torch.Tensor]) -> dict:
+        d = dict(data)
+        rng = self._rng(d)
+        key = self.first_key(d)
+        if self.sigma is None and self.sigma_key not in d:
+            raise KeyError(f"no noise level: pass sigma or run EstimateNoiseSigmad (key {self.sigma_key!r}) first.")
+        sigma = float(self.sigma if self.sigma is not None else d[self.sigma_key])
+        y = torch.as_tensor(d[key])
+        z = sigma * _normal(rng, y)
+        d[key], d[self.target_key] = y + self.alpha * z, y - z / self.alpha
         return d

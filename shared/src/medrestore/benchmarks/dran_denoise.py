@@ -25,6 +25,7 @@ from medrestore.benchmarks.timing import median_seconds
 from medrestore.cli.demo import REPO
 from medrestore.data.datalist import load_windowed_split
 from medrestore.evaluation import psnr_ssim, summarize
+from medrestore.io import atomic_path
 from medrestore.layers import DynamicConv2d
 from medrestore.packaging import load_bundle_network
 from medrestore.visualize import center_crop, comparison_grid, save_png
@@ -33,6 +34,8 @@ SIGMAS = (0.05, 0.10, 0.15)
 TV_WEIGHTS = (0.01, 0.02, 0.04, 0.06, 0.08, 0.12, 0.16, 0.24)
 NLM_H_FACTORS = (0.5, 0.6, 0.8, 1.0)
 BUNDLE = os.path.join(REPO, "bundles", "dran_denoise")
+SPLITS = ("test", "unseen_source")
+CANDIDATE = "DRAN (candidate, not shipped)"
 
 
 def noisy_version(item: dict, sigma: float) -> np.ndarray:
@@ -44,12 +47,12 @@ def load_dran(ckpt_path: str | None = None) -> nn.Module:
     return load_bundle_network(BUNDLE, ckpt_path)
 
 
-def methods(net: nn.Module, tuned: dict) -> dict:
+def methods(net: nn.Module, tuned: dict, candidate: nn.Module | None = None) -> dict:
     from skimage.restoration import denoise_nl_means, denoise_tv_chambolle
 
-    def dran(y, sigma):
+    def apply(network, y, sigma):
         with torch.inference_mode():
-            return net(torch.as_tensor(y, dtype=torch.float32)[None, None])[0, 0].numpy()
+            return network(torch.as_tensor(y, dtype=torch.float32)[None, None])[0, 0].numpy()
 
     out = {
         "noisy": lambda y, sigma: y,
@@ -64,7 +67,9 @@ def methods(net: nn.Module, tuned: dict) -> dict:
         out["BM3D"] = lambda y, sigma: bm3d.bm3d(y, sigma_psd=sigma)
     except ImportError:
         print("bm3d is not installed (pip install -r requirements-benchmark.txt): BM3D is left out")
-    out["DRAN"] = dran
+    out["DRAN"] = partial(apply, net)
+    if candidate is not None:
+        out[CANDIDATE] = partial(apply, candidate)
     return out
 
 
@@ -129,79 +134,98 @@ def run(
     output_dir: str = "docs/benchmarks",
     data_dir: str | None = None,
     ckpt_path: str | None = None,
+    candidate_ckpt: str | None = None,
     max_images: int | None = None,
     use_bm3d: bool = True,
 ) -> dict:
-    """Run the benchmark and write its files; ``max_images``/``use_bm3d=False`` make a quick smoke run."""
+    """Run the benchmark on the test and unseen-source splits and write its files.
+
+    ``ckpt_path`` replaces the shipped weights; ``candidate_ckpt`` adds a column for other weights of
+    the same network (e.g. a new training run, to decide what ships); ``max_images``/``use_bm3d=False``
+    make a quick smoke run.
+    """
     torch.manual_seed(0)
     data_dir = data_dir or os.path.join(REPO, "data", "denoising")
-    test, validation = (
-        load_windowed_split(data_dir, "test")[:max_images],
-        load_windowed_split(data_dir, "validation")[:max_images],
-    )
+    splits = {name: load_windowed_split(data_dir, name)[:max_images] for name in SPLITS}
+    validation = load_windowed_split(data_dir, "validation")[:max_images]
     net = load_dran(ckpt_path)
     tuned = tune(validation)
     print("tuned on validation:", tuned, flush=True)
-    algos = methods(net, tuned)
+    algos = methods(net, tuned, load_dran(candidate_ckpt) if candidate_ckpt else None)
     if not use_bm3d:
         algos.pop("BM3D", None)
     scores: dict = {}
     crops = []
-    for sigma in SIGMAS:
-        for item in test:
-            y = noisy_version(item, sigma)
-            row = {}
-            for name, fn in algos.items():
-                restored = np.clip(fn(y, sigma), 0, 1)
-                p, s = psnr_ssim(restored, item["clean"])
-                scores.setdefault((sigma, item["modality"], name), []).append((p, s))
-                row[name] = restored
-            if sigma == 0.10:
-                crops.append((item, row))
-            print(
-                f"sigma {sigma:.2f} {item['image']}: "
-                + ", ".join(f"{k} {scores[(sigma, item['modality'], k)][-1][0]:.2f}" for k in algos),
-                flush=True,
-            )
+    for split, items in splits.items():
+        for sigma in SIGMAS:
+            for item in items:
+                y = noisy_version(item, sigma)
+                row = {}
+                for name, fn in algos.items():
+                    restored = np.clip(fn(y, sigma), 0, 1)
+                    scores.setdefault((split, sigma, item["modality"], name), []).append(
+                        psnr_ssim(restored, item["clean"])
+                    )
+                    row[name] = restored
+                if sigma == 0.10:
+                    crops.append((split, item, row))
+                print(
+                    f"{split} sigma {sigma:.2f} {item['image']}: "
+                    + ", ".join(f"{k} {scores[(split, sigma, item['modality'], k)][-1][0]:.2f}" for k in algos),
+                    flush=True,
+                )
 
     rng = np.random.default_rng(0)
-    y256 = np.clip(test[0]["clean"][:256, :256], 0, 1)
+    y256 = np.clip(splits["test"][0]["clean"][:256, :256], 0, 1)
     y256 = np.pad(y256, ((0, 256 - y256.shape[0]), (0, 256 - y256.shape[1]))) + 0.1 * rng.standard_normal((256, 256))
     seconds = {
         name: median_seconds(lambda fn=fn: fn(y256, 0.10), 3 if name != "BM3D" else 2)
         for name, fn in algos.items()
-        if name != "noisy"
+        if name not in ("noisy", CANDIDATE)
     }
     refs = throughput_references()
     flops = dran_flops(net)
     dran_gflops = flops / seconds["DRAN"] / 1e9
 
-    table = {}
-    for (sigma, modality, name), vals in scores.items():
-        table.setdefault(f"{sigma:.2f}", {}).setdefault(modality, {})[name] = {
+    table: dict = {}
+    for (split, sigma, modality, name), vals in scores.items():
+        table.setdefault(split, {}).setdefault(f"{sigma:.2f}", {}).setdefault(modality, {})[name] = {
             "psnr": summarize(v[0] for v in vals),
             "ssim": summarize(v[1] for v in vals),
         }
     targets = {}
     if "BM3D" in algos:
-        margins = {
-            f"{s}/{m}": t["DRAN"]["psnr"]["mean"] - t["BM3D"]["psnr"]["mean"]
-            for s, mods in table.items()
-            for m, t in mods.items()
-        }
-        targets["psnr_vs_bm3d_margins_db"] = margins
-        targets["dran_at_least_bm3d_plus_0.5db_everywhere"] = all(v >= 0.5 for v in margins.values())
+        for model in ("DRAN", CANDIDATE) if CANDIDATE in algos else ("DRAN",):
+            margins = {
+                f"{split}/{s}/{m}": t[model]["psnr"]["mean"] - t["BM3D"]["psnr"]["mean"]
+                for split, sigmas in table.items()
+                for s, mods in sigmas.items()
+                for m, t in mods.items()
+            }
+            prefix = "" if model == "DRAN" else "candidate_"
+            targets[f"{prefix}psnr_vs_bm3d_margins_db"] = margins
+            targets[f"{prefix}dran_at_least_bm3d_plus_0.5db_everywhere"] = all(v >= 0.5 for v in margins.values())
         targets["speedup_vs_bm3d"] = seconds["BM3D"] / seconds["DRAN"]
         targets["at_least_10x_faster_than_bm3d"] = targets["speedup_vs_bm3d"] >= 10
     targets["fraction_of_conv_throughput"] = dran_gflops / refs["conv3x3_64_256_gflops"]
     targets["at_least_50pct_of_conv_throughput"] = targets["fraction_of_conv_throughput"] >= 0.5
 
+    command = "python -m medrestore.benchmarks.dran_denoise --output_dir docs/benchmarks"
     result = {
-        "command": "python -m medrestore.benchmarks.dran_denoise --output_dir docs/benchmarks",
+        "command": command + (f" --candidate_ckpt {candidate_ckpt}" if candidate_ckpt else ""),
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, {torch.get_num_threads()} threads",
-        "test_images": [
-            {"image": it["image"], "modality": it["modality"], "shape": list(it["clean"].shape)} for it in test
-        ],
+        "images": {
+            split: [
+                {
+                    "image": it["image"],
+                    "modality": it["modality"],
+                    "source": it.get("source"),
+                    "shape": list(it["clean"].shape),
+                }
+                for it in items
+            ]
+            for split, items in splits.items()
+        },
         "tuned_baselines": {k: {f"{s:.2f}": v for s, v in d.items()} for k, d in tuned.items()},
         "scores": table,
         "seconds_per_256_slice": seconds,
@@ -211,44 +235,55 @@ def run(
         "targets": targets,
     }
     os.makedirs(output_dir, exist_ok=True)
-    with open(os.path.join(output_dir, "dran_denoise.json"), "w") as f:
+    with atomic_path(os.path.join(output_dir, "dran_denoise.json")) as tmp, open(tmp, "w") as f:
         json.dump(result, f, indent=4)
         f.write("\n")
     rows = []
-    for item, restored in crops:
-        if item["modality"] not in {r[0] for r in rows}:
-            rows.append(
-                (item["modality"], {"clean": item["clean"], **{k: v for k, v in restored.items() if k != "TV"}})
-            )
+    for split, item, restored in crops:
+        key = (split, item["modality"])
+        if key not in {r[0] for r in rows}:
+            rows.append((key, {"clean": item["clean"], **{k: v for k, v in restored.items() if k != "TV"}}))
     png_rows = [{"noisy": r["noisy"], **{k: v for k, v in r.items() if k != "noisy"}} for _, r in rows]
     png_rows = [{k: center_crop(v, 128) for k, v in r.items()} for r in png_rows]
     save_png(os.path.join(output_dir, "dran_denoise_crops.png"), comparison_grid(png_rows, reference="clean"))
-    write_markdown(os.path.join(output_dir, "dran_denoise.md"), result, list(algos))
+    write_markdown(os.path.join(output_dir, "dran_denoise.md"), result, list(algos), [r[0] for r in rows])
     return result
 
 
-def write_markdown(path: str, r: dict, names: list[str]) -> None:
+def write_markdown(path: str, r: dict, names: list[str], crop_rows: list[tuple[str, str]]) -> None:
     t = r["targets"]
     met = lambda ok: "**met**" if ok else "**not met**"  # noqa: E731
+    described = {
+        split: ", ".join(f"{i['image']} ({i['modality']}, {i['shape'][0]}x{i['shape'][1]})" for i in images)
+        for split, images in r["images"].items()
+    }
     lines = [
         "# dran_denoise benchmark",
         "",
         f"Reproduce: `{r['command']}` (needs `pip install -r requirements-benchmark.txt`). Machine: {r['machine']}.",
-        "Test split of the sample data (`medrestore-data denoising`): "
-        + ", ".join(f"{i['image']} ({i['modality']}, {i['shape'][0]}x{i['shape'][1]})" for i in r["test_images"])
-        + ". Additive Gaussian noise on the [0, 1] window, fixed seeds; every output clipped to [0, 1]; "
-        "PSNR (peak 1) and SSIM (data range 1) from MONAI's metrics; mean ± sample std over the images of each modality.",
+        "Sample data of `medrestore-data denoising`: the in-distribution **test** split (training sources, "
+        f"held-out regions): {described['test']}; the **unseen_source** split (whole sources never used in "
+        f"training, validation or tuning): {described['unseen_source']}.",
+        "Additive Gaussian noise on the [0, 1] window, fixed seeds; every output clipped to [0, 1]; "
+        "PSNR (peak 1) and SSIM (data range 1) from MONAI's metrics; mean ± sample std over the images of each modality. "
+        "BM3D is given the true sigma; DRAN is blind.",
         f"TV weight and NL-means h tuned on the validation split per sigma: {r['tuned_baselines']}.",
         "",
         "## Targets",
         "",
     ]
-    if "psnr_vs_bm3d_margins_db" in t:
-        margins = ", ".join(f"{k}: {v:+.2f} dB" for k, v in t["psnr_vs_bm3d_margins_db"].items())
-        lines += [
-            f"- DRAN ≥ BM3D + 0.5 dB PSNR at every sigma and modality: {met(t['dran_at_least_bm3d_plus_0.5db_everywhere'])} (DRAN − BM3D: {margins}).",
-            f"- ≥ 10× faster than BM3D per 256² slice: {met(t['at_least_10x_faster_than_bm3d'])} ({t['speedup_vs_bm3d']:.0f}×).",
-        ]
+    for prefix, model in (("", "DRAN"), ("candidate_", CANDIDATE)):
+        if f"{prefix}psnr_vs_bm3d_margins_db" not in t:
+            continue
+        margins = ", ".join(f"{k}: {v:+.2f} dB" for k, v in t[f"{prefix}psnr_vs_bm3d_margins_db"].items())
+        lines.append(
+            f"- {model} ≥ BM3D + 0.5 dB PSNR at every sigma and modality of both splits: "
+            f"{met(t[f'{prefix}dran_at_least_bm3d_plus_0.5db_everywhere'])} ({model} − BM3D: {margins})."
+        )
+    if "speedup_vs_bm3d" in t:
+        lines.append(
+            f"- ≥ 10× faster than BM3D per 256² slice: {met(t['at_least_10x_faster_than_bm3d'])} ({t['speedup_vs_bm3d']:.0f}×)."
+        )
     lines += [
         f"- Inference at ≥ 50 % of the measured 3×3 64→64 convolution throughput: {met(t['at_least_50pct_of_conv_throughput'])} "
         f"({100 * t['fraction_of_conv_throughput']:.0f} %: DRAN {r['dran_gflops']:.1f} GFLOP/s, {r['dran_gflop_per_256_slice']:.2f} GFLOP per 256² slice; "
@@ -261,26 +296,31 @@ def write_markdown(path: str, r: dict, names: list[str]) -> None:
         "|" + "---|" * len(r["seconds_per_256_slice"]),
         "| " + " | ".join(f"{v:.3f}" for v in r["seconds_per_256_slice"].values()) + " |",
         "",
-        "## PSNR (dB) / SSIM, mean ± std (n)",
-        "",
-        "| sigma | modality | " + " | ".join(names) + " |",
-        "|---|---|" + "---|" * len(names),
     ]
-    for sigma, mods in r["scores"].items():
-        for modality, res in sorted(mods.items()):
-            cells = [
-                f"{res[n]['psnr']['mean']:.2f} ± {res[n]['psnr']['std']:.2f} / {res[n]['ssim']['mean']:.3f} ({res[n]['psnr']['n']})"
-                for n in names
-            ]
-            lines.append(f"| {sigma} | {modality} | " + " | ".join(cells) + " |")
+    for split, sigmas in r["scores"].items():
+        lines += [
+            f"## {split}: PSNR (dB) / SSIM, mean ± std (n)",
+            "",
+            "| sigma | modality | " + " | ".join(names) + " |",
+            "|---|---|" + "---|" * len(names),
+        ]
+        for sigma, mods in sigmas.items():
+            for modality, res in sorted(mods.items()):
+                cells = [
+                    f"{res[n]['psnr']['mean']:.2f} ± {res[n]['psnr']['std']:.2f} / {res[n]['ssim']['mean']:.3f} ({res[n]['psnr']['n']})"
+                    for n in names
+                ]
+                lines.append(f"| {sigma} | {modality} | " + " | ".join(cells) + " |")
+        lines.append("")
     lines += [
-        "",
         "![crops](dran_denoise_crops.png)",
         "",
-        "Crops at sigma 0.10, one row per modality; error maps |x − clean| × 4.",
+        "Crops at sigma 0.10, one row per split and modality ("
+        + ", ".join(f"{split} {modality}" for split, modality in crop_rows)
+        + "); error maps |x − clean| × 4.",
         "",
     ]
-    with open(path, "w") as f:
+    with atomic_path(path) as tmp, open(tmp, "w") as f:
         f.write("\n".join(lines))
 
 

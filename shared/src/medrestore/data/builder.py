@@ -7,19 +7,25 @@ Command line (``fire``)::
     medrestore-data mri --output_dir data/mri                     # see medrestore.data.mri
     medrestore-data contrast --output_dir data/contrast           # see medrestore.data.contrast
 
-The split is fixed and patient-level where the sources allow it:
+Splits (whole sources held out of training for ``unseen_source``; every item carries ``source``):
 
-* **test**: dipy ``t1_coronal_slice`` (MR, its own subject), Colin27 axial slices z >= 126
-  (a held-out region), pydicom ``CT_small`` (CT, its own patient), and the bottom band
-  (rows >= 1536) of the ``RG1_UNCR`` radiograph (one radiograph exists, so X-ray is split by region).
-* **validation**: Colin27 axial z = 120, ``MR_small``, ``RG1_UNCR`` rows 1280-1535.
-* **training**: everything else: Colin27 z < 118 (axial and z-cropped coronal), dipy ``S0_10`` and
-  ``aniso_vox``, nibabel ``example4d``, the J2K head CT (full and half resolution, two HU windows),
-  ``RG1_UNCR`` rows < 1280 (full and half resolution) and seeded ellipse phantoms.
+* **training**: Colin27 (1 mm T1) axial z < 118 every 3rd slice, coronal and sagittal sections cut at
+  z < 118, and half-resolution copies of every 6th axial slice; dipy ``aniso_vox`` and nibabel
+  ``example4d`` (EPI); the J2K head CT above row 320 in three HU windows, full and half resolution;
+  ``RG1_UNCR`` columns < 1024 above row 1024 (tiles end there) (full and half resolution); seeded ellipse phantoms and
+  textured dead-leaves images (:func:`medrestore.data.phantoms.dead_leaves`).
+* **validation**: Colin27 axial z = 120 and coronal y = 105 (z >= 126); J2K rows 320-383;
+  ``RG1_UNCR`` columns < 1024, rows 1024-1279.
+* **test** (in distribution: the training sources, other regions): Colin27 axial z = 130, 140, 150;
+  J2K rows >= 384; ``RG1_UNCR`` columns < 1024, rows >= 1280.
+* **unseen_source** (never seen in training, validation or tuning): dipy ``t1_coronal_slice``
+  (another subject's T1), ``MR_small`` (T2 spin echo), dipy ``S0_10`` (T2-weighted EPI b0), pydicom
+  ``CT_small`` (another patient, neck/chest, another scanner) in two windows, and the other half of the
+  radiograph (``RG1_UNCR`` columns >= 1024: one radiograph exists, so X-ray is held out by region).
 
 Slices are written in native units (HU for CT) as float32 NIfTI; each datalist item carries
-``modality`` and, where the documented default window does not apply, an intensity ``window``
-(see :class:`medrestore.transforms.WindowIntensityd`). Validation and test items carry a fixed
+``modality``, ``source`` and, where the documented default window does not apply, an intensity
+``window`` (see :class:`medrestore.transforms.WindowIntensityd`). Items outside training carry a fixed
 ``noise_seed`` so that their noise is identical in every run.
 """
 
@@ -33,13 +39,15 @@ import nibabel as nib
 import numpy as np
 
 from medrestore.data import sources
-from medrestore.data.phantoms import random_ellipse_phantom
+from medrestore.data.phantoms import dead_leaves, random_ellipse_phantom
 from medrestore.io import atomic_path
 
 __all__ = ["SplitWriter", "build_denoising_data", "install_mricron", "main", "tiles", "write_datalist", "write_slice"]
 
 CT_WINDOW = (-1024.0, 2048.0)
 CT_SOFT_TISSUE_WINDOW = (-200.0, 300.0)
+CT_WIDE_WINDOW = (-1024.0, 3072.0)
+RADIOGRAPH_SPLIT_COLUMN = 1024  # RG1_UNCR columns < 1024 train/validate/test, >= 1024 are an unseen region
 
 
 def write_slice(path: str, array: np.ndarray, spacing=(1.0, 1.0)) -> None:
@@ -106,61 +114,128 @@ class SplitWriter:
         return path
 
 
-def build_denoising_data(output_dir: str = "data/denoising", num_phantoms: int = 12, templates_dir: str | None = None) -> str:
+def build_denoising_data(
+    output_dir: str = "data/denoising",
+    num_phantoms: int = 12,
+    num_dead_leaves: int = 24,
+    templates_dir: str | None = None,
+) -> str:
     """Write the denoising sample data under ``output_dir`` and return the datalist path.
 
     Args:
         output_dir: destination folder (created; existing files of the same name are replaced).
         num_phantoms: seeded ellipse phantoms added to the training split.
+        num_dead_leaves: seeded textured dead-leaves images (256 x 256) added to the training split.
         templates_dir: folder with mricron-data's ``ch2.nii.gz`` (see :func:`sources.find_colin27`).
     """
-    writer = SplitWriter(output_dir)
-    add, split = writer.add, writer.split
+    writer = SplitWriter(output_dir, parts=("training", "validation", "test", "unseen_source"))
+    add = writer.add
 
     colin = sources.load_colin27(templates_dir).array  # (x, y, z), 1 mm
     for z in range(30, 118, 3):
-        add("training", f"colin27_ax{z:03d}", "MR", colin[:, :, z], (1, 1))
+        add("training", f"colin27_ax{z:03d}", "MR", colin[:, :, z], (1, 1), source="colin27")
+    for z in range(30, 118, 6):
+        add("training", f"colin27_ax{z:03d}_half", "MR", _half(colin[:, :, z]), (2, 2), source="colin27")
     for y in range(40, 190, 10):
-        add("training", f"colin27_cor{y:03d}", "MR", colin[:, y, :118], (1, 1))
-    add("validation", "colin27_ax120", "MR", colin[:, :, 120], (1, 1))
+        add("training", f"colin27_cor{y:03d}", "MR", colin[:, y, :118], (1, 1), source="colin27")
+    for x in range(40, 150, 10):
+        add("training", f"colin27_sag{x:03d}", "MR", colin[x, :, :118], (1, 1), source="colin27")
+    add("validation", "colin27_ax120", "MR", colin[:, :, 120], (1, 1), source="colin27")
+    add("validation", "colin27_cor105", "MR", colin[:, 105, 126:], (1, 1), source="colin27")
     for z in (130, 140, 150):
-        add("test", f"colin27_ax{z:03d}", "MR", colin[:, :, z], (1, 1))
+        add("test", f"colin27_ax{z:03d}", "MR", colin[:, :, z], (1, 1), source="colin27")
 
-    for name in ("S0_10", "aniso_vox"):
-        vol = sources.load_dipy(name)
-        for z in range(vol.array.shape[2]):
-            if vol.array[:, :, z].max() > 0:
-                add("training", f"{name.lower()}_z{z:02d}", "MR", vol.array[:, :, z], vol.spacing[:2])
+    aniso = sources.load_dipy("aniso_vox")
+    for z in range(aniso.array.shape[2]):
+        if aniso.array[:, :, z].max() > 0:
+            add(
+                "training",
+                f"aniso_vox_z{z:02d}",
+                "MR",
+                aniso.array[:, :, z],
+                aniso.spacing[:2],
+                source="dipy_aniso_vox",
+            )
     epi = sources.load_nibabel_example4d()
     for z in range(2, epi.array.shape[2] - 2, 2):
-        add("training", f"example4d_z{z:02d}", "MR", epi.array[:, :, z], epi.spacing[:2])
-    t1 = sources.load_dipy("t1_coronal_slice")
-    add("test", "dipy_t1_coronal", "MR", t1.array, t1.spacing)
-    mr_small = sources.load_dicom_testfile("MR_small.dcm", "MR")
-    add("validation", "mr_small", "MR", mr_small.array, mr_small.spacing)
+        add("training", f"example4d_z{z:02d}", "MR", epi.array[:, :, z], epi.spacing[:2], source="nibabel_example4d")
 
-    ct_train = sources.load_dicom_testfile("J2K_pixelrep_mismatch.dcm", "CT")
-    add("training", "j2k_head", "CT", ct_train.array, ct_train.spacing, CT_WINDOW)
-    add("training", "j2k_head_soft", "CT", ct_train.array, ct_train.spacing, CT_SOFT_TISSUE_WINDOW)
-    half_spacing = tuple(2 * s for s in ct_train.spacing)
-    add("training", "j2k_head_half", "CT", _half(ct_train.array), half_spacing, CT_WINDOW)
-    ct_test = sources.load_dicom_testfile("CT_small.dcm", "CT")
-    add("test", "ct_small", "CT", ct_test.array, ct_test.spacing, CT_WINDOW)
+    ct = sources.load_dicom_testfile("J2K_pixelrep_mismatch.dcm", "CT")
+    top, half_spacing = ct.array[:320], tuple(2 * s for s in ct.spacing)
+    for suffix, window in (("", CT_WINDOW), ("_soft", CT_SOFT_TISSUE_WINDOW), ("_wide", CT_WIDE_WINDOW)):
+        add("training", f"j2k_head{suffix}", "CT", top, ct.spacing, window, source="j2k_head_ct")
+        add("training", f"j2k_head{suffix}_half", "CT", _half(top), half_spacing, window, source="j2k_head_ct")
+    add("validation", "j2k_head_r320", "CT", ct.array[320:384], ct.spacing, CT_WINDOW, source="j2k_head_ct")
+    add("test", "j2k_head_r384", "CT", ct.array[384:], ct.spacing, CT_WINDOW, source="j2k_head_ct")
+    add("test", "j2k_head_r384_soft", "CT", ct.array[384:], ct.spacing, CT_SOFT_TISSUE_WINDOW, source="j2k_head_ct")
 
     cr = sources.load_dicom_testfile("RG1_UNCR.dcm", "XR")
     min_std = 0.02 * (cr.array.max() - cr.array.min())
-    for (r, c), tile in tiles(cr.array, 256, (0, 1280), min_std):
-        add("training", f"rg1_r{r:04d}_c{c:04d}", "XR", tile, cr.spacing)
-    half = _half(cr.array[:1280])
+    left, right = cr.array[:, :RADIOGRAPH_SPLIT_COLUMN], cr.array[:, RADIOGRAPH_SPLIT_COLUMN:]
+    for (r, c), tile in tiles(left, 256, (0, 1024), min_std):
+        add("training", f"rg1_r{r:04d}_c{c:04d}", "XR", tile, cr.spacing, source="rg1_uncr_left")
+    half = _half(left[:1024])
     for (r, c), tile in tiles(half, 256, (0, half.shape[0]), min_std):
-        add("training", f"rg1_half_r{r:04d}_c{c:04d}", "XR", tile, tuple(2 * s for s in cr.spacing))
-    for (r, c), tile in tiles(cr.array, 256, (1280, 1536), min_std)[::2]:
-        add("validation", f"rg1_r{r:04d}_c{c:04d}", "XR", tile, cr.spacing)
-    for (r, c), tile in tiles(cr.array, 256, (1536, cr.array.shape[0]), min_std):
-        add("test", f"rg1_r{r:04d}_c{c:04d}", "XR", tile, cr.spacing)
+        add(
+            "training",
+            f"rg1_half_r{r:04d}_c{c:04d}",
+            "XR",
+            tile,
+            tuple(2 * s for s in cr.spacing),
+            source="rg1_uncr_left",
+        )
+    for (r, c), tile in tiles(left, 256, (1024, 1280), min_std)[::2]:
+        add("validation", f"rg1_r{r:04d}_c{c:04d}", "XR", tile, cr.spacing, source="rg1_uncr_left")
+    for (r, c), tile in tiles(left, 256, (1280, left.shape[0]), min_std):
+        add("test", f"rg1_r{r:04d}_c{c:04d}", "XR", tile, cr.spacing, source="rg1_uncr_left")
 
     for i in range(num_phantoms):
-        add("training", f"phantom{i:02d}", "CT", random_ellipse_phantom((256, 256), seed=i), (1, 1), (0.0, 1.0))
+        add(
+            "training",
+            f"phantom{i:02d}",
+            "CT",
+            random_ellipse_phantom((256, 256), seed=i),
+            (1, 1),
+            (0.0, 1.0),
+            source="phantom",
+        )
+    for i in range(num_dead_leaves):
+        add(
+            "training",
+            f"dead_leaves{i:02d}",
+            "SYN",
+            dead_leaves((256, 256), seed=i),
+            (1, 1),
+            (0.0, 1.0),
+            source="dead_leaves",
+        )
+
+    t1 = sources.load_dipy("t1_coronal_slice")
+    add("unseen_source", "dipy_t1_coronal", "MR", t1.array, t1.spacing, source="dipy_t1_coronal_slice")
+    mr_small = sources.load_dicom_testfile("MR_small.dcm", "MR")
+    add("unseen_source", "mr_small", "MR", mr_small.array, mr_small.spacing, source="mr_small")
+    s0 = sources.load_dipy("S0_10")
+    add("unseen_source", "s0_10_z05", "MR", s0.array[:, :, 5], s0.spacing[:2], source="dipy_s0_10")
+    ct_small = sources.load_dicom_testfile("CT_small.dcm", "CT")
+    add("unseen_source", "ct_small", "CT", ct_small.array, ct_small.spacing, CT_WINDOW, source="ct_small")
+    add(
+        "unseen_source",
+        "ct_small_soft",
+        "CT",
+        ct_small.array,
+        ct_small.spacing,
+        CT_SOFT_TISSUE_WINDOW,
+        source="ct_small",
+    )
+    for (r, c), tile in tiles(right, 256, (0, right.shape[0]), min_std)[::3]:
+        add(
+            "unseen_source",
+            f"rg1_r{r:04d}_c{c + RADIOGRAPH_SPLIT_COLUMN:04d}",
+            "XR",
+            tile,
+            cr.spacing,
+            source="rg1_uncr_right",
+        )
 
     return writer.finish()
 

@@ -83,7 +83,7 @@ def single_image_item(path: str | None) -> list[dict]:
     return [{"image": os.path.abspath(path)}]
 
 
-def load_image_datalist(dataset_dir: str, datalist: str | None = None, key: str = "test") -> list[dict]:
+def load_image_datalist(dataset_dir: str | None, datalist: str | None = None, key: str = "test") -> list[dict]:
     """Items ``{"image": path, ...}`` to restore.
 
     With ``datalist`` (a MONAI datalist JSON, paths relative to ``dataset_dir``) the ``key`` section is
@@ -106,6 +106,8 @@ def load_image_datalist(dataset_dir: str, datalist: str | None = None, key: str 
             if os.path.isdir(str(item["image"])):
                 check_dicom_series(str(item["image"]))
         return items
+    if not dataset_dir:
+        raise FileNotFoundError("no dataset_dir given; pass --dataset_dir <folder of images> or --datalist <json>.")
     if not os.path.isdir(dataset_dir):
         raise FileNotFoundError(f"dataset_dir {dataset_dir} does not exist; pass --dataset_dir <folder of images> or --datalist <json>.")
     images = find_images(dataset_dir)

@@ -10,7 +10,7 @@ from .resolution import (
     UpscaleGeometryd,
     upscaled_affine,
 )
-from .sampling import ForegroundWeightd
+from .sampling import ForegroundWeightd, RandSliced
 from .translation import ApplyNetworkd, StructureReportd
 from .validation import ImageInputError, LoadImageCheckedd, ValidateImaged, check_inputs, source_name
 
@@ -20,6 +20,7 @@ __all__ = [
     "CropBorderd",
     "DegradeResolutiond",
     "ForegroundWeightd",
+    "RandSliced",
     "LowResolutionConsistencyd",
     "UpscaleGeometryd",
     "upscaled_affine",
