@@ -19,7 +19,11 @@ def test_about_300_balanced_64x64_training_images(built):
     out, datalist = built
     train = datalist["training"]
     assert len(train) == 300
-    assert {m: sum(it["modality"] == m for it in train) for m in ("MR", "CT", "XR")} == {"MR": 100, "CT": 100, "XR": 100}
+    assert {m: sum(it["modality"] == m for it in train) for m in ("MR", "CT", "XR")} == {
+        "MR": 100,
+        "CT": 100,
+        "XR": 100,
+    }
     for part in datalist.values():
         for item in part[:: max(1, len(part) // 10)]:
             img = nib.load(out / item["image"])
@@ -30,7 +34,9 @@ def test_about_300_balanced_64x64_training_images(built):
 def test_first_items_are_balanced_for_the_learning_curve(built):
     _, datalist = built
     for n in (50, 100, 200):
-        counts = [sum(it["modality"] == m for it in select_items(datalist["training"], limit=n)) for m in ("MR", "CT", "XR")]
+        counts = [
+            sum(it["modality"] == m for it in select_items(datalist["training"], limit=n)) for m in ("MR", "CT", "XR")
+        ]
         assert max(counts) - min(counts) <= 1
     assert all(it["modality"] == "MR" for it in select_items(datalist["training"], "MR"))
 

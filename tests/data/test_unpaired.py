@@ -38,5 +38,7 @@ def test_only_counterparts_available_is_an_error():
 def test_select_domain_names_the_values_present():
     items = _items("T1", [0]) + _items("T2", [1])
     assert [i["group"] for i in select_domain(items, "contrast", "T2")] == ["slice1"]
-    with pytest.raises(ValueError, match=r"no training item has contrast = 'PD' \(the datalist's values: \['T1', 'T2'\]\)"):
+    with pytest.raises(
+        ValueError, match=r"no training item has contrast = 'PD' \(the datalist's values: \['T1', 'T2'\]\)"
+    ):
         select_domain(items, "contrast", "PD")

@@ -1,5 +1,7 @@
 """Sample-data builders, allowed-source loaders, phantoms and datalist helpers."""
 
+from .builder import build_denoising_data, write_datalist, write_slice
+from .contrast import TASKS, build_contrast_data, translation_model_name
 from .datalist import (
     IMAGE_SUFFIXES,
     find_images,
@@ -8,12 +10,10 @@ from .datalist import (
     read_datalist_json,
     single_image_item,
 )
-from .builder import build_denoising_data, write_datalist, write_slice
 from .kspace_io import KSpaceInputError, list_kspace_items, read_kspace
-from .contrast import TASKS, build_contrast_data, translation_model_name
-from .unpaired import UnpairedDataset, select_domain
 from .phantoms import dead_leaves, random_ellipse_phantom, shepp_logan
 from .small_sample import build_small_sample_data, select_items
+from .unpaired import UnpairedDataset, select_domain
 
 __all__ = [
     "TASKS",

@@ -176,7 +176,9 @@ def build_contrast_data(
             )
 
     for z in range(30, 118):
-        add_training(f"colin27_ax{z:03d}", section((slice(None), slice(None), z)), ("T1",) if z % 2 == 0 else ("T2", "PD"))
+        add_training(
+            f"colin27_ax{z:03d}", section((slice(None), slice(None), z)), ("T1",) if z % 2 == 0 else ("T2", "PD")
+        )
     for y in range(40, 190, 5):
         cut = (slice(None), y, slice(0, 118))
         add_training(f"colin27_cor{y:03d}", section(cut), ("T1",) if y % 10 == 0 else ("T2", "PD"))

@@ -9,7 +9,14 @@ import nibabel as nib
 import numpy as np
 from monai.data import load_decathlon_datalist
 
-__all__ = ["IMAGE_SUFFIXES", "find_images", "load_image_datalist", "load_windowed_split", "read_datalist_json", "single_image_item"]
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "find_images",
+    "load_image_datalist",
+    "load_windowed_split",
+    "read_datalist_json",
+    "single_image_item",
+]
 
 IMAGE_SUFFIXES = (".nii.gz", ".nii", ".dcm", ".png", ".npy")
 
@@ -42,7 +49,9 @@ def check_dicom_series(folder: str) -> None:
         if not os.path.isfile(path) or name.startswith("."):
             continue
         try:
-            ds = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["SeriesInstanceUID", "SeriesDescription"])
+            ds = pydicom.dcmread(
+                path, stop_before_pixels=True, specific_tags=["SeriesInstanceUID", "SeriesDescription"]
+            )
         except Exception:  # noqa: BLE001 - not DICOM (or corrupt): the reader reports it with the file named
             continue
         entry = series.setdefault(
@@ -65,9 +74,11 @@ def read_datalist_json(path: str) -> dict:
         with open(path) as f:
             sections = json.load(f)
     except json.JSONDecodeError as err:
-        raise ValueError(f"datalist {path} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}.") from err
+        raise ValueError(
+            f"datalist {path} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}."
+        ) from err
     if not isinstance(sections, dict):
-        raise ValueError(f"datalist {path} must hold a JSON object of sections, e.g. {{\"test\": [...]}}.")
+        raise ValueError(f'datalist {path} must hold a JSON object of sections, e.g. {{"test": [...]}}.')
     return sections
 
 
@@ -92,14 +103,18 @@ def load_image_datalist(dataset_dir: str | None, datalist: str | None = None, ke
     """
     if datalist:
         if not os.path.isfile(datalist):
-            raise FileNotFoundError(f"datalist {datalist} does not exist; expected a MONAI datalist JSON with a '{key}' list.")
+            raise FileNotFoundError(
+                f"datalist {datalist} does not exist; expected a MONAI datalist JSON with a '{key}' list."
+            )
         sections = read_datalist_json(datalist)
         if key not in sections:
             raise KeyError(f"datalist {datalist} has no '{key}' section (found {sorted(sections)}).")
         items = load_decathlon_datalist(datalist, True, key, base_dir=dataset_dir)
         missing = [str(it.get("image")) for it in items if not os.path.exists(str(it.get("image")))]
         if missing:
-            raise FileNotFoundError(f"datalist {datalist} lists {len(missing)} missing image(s): {', '.join(missing[:5])}.")
+            raise FileNotFoundError(
+                f"datalist {datalist} lists {len(missing)} missing image(s): {', '.join(missing[:5])}."
+            )
         if not items:
             raise ValueError(f"datalist {datalist} section '{key}' is empty.")
         for item in items:
@@ -109,7 +124,9 @@ def load_image_datalist(dataset_dir: str | None, datalist: str | None = None, ke
     if not dataset_dir:
         raise FileNotFoundError("no dataset_dir given; pass --dataset_dir <folder of images> or --datalist <json>.")
     if not os.path.isdir(dataset_dir):
-        raise FileNotFoundError(f"dataset_dir {dataset_dir} does not exist; pass --dataset_dir <folder of images> or --datalist <json>.")
+        raise FileNotFoundError(
+            f"dataset_dir {dataset_dir} does not exist; pass --dataset_dir <folder of images> or --datalist <json>."
+        )
     images = find_images(dataset_dir)
     if not images:
         raise FileNotFoundError(

@@ -71,9 +71,15 @@ def simulate_multicoil_kspace(
     rng = np.random.default_rng(seed)
     mag = torch.as_tensor(np.asarray(magnitude), dtype=torch.float64)
     if mag.ndim != 2 or mask.shape != mag.shape:
-        raise ValueError(f"magnitude must be (H, W) and mask the same shape, got {tuple(mag.shape)} and {tuple(mask.shape)}.")
+        raise ValueError(
+            f"magnitude must be (H, W) and mask the same shape, got {tuple(mag.shape)} and {tuple(mask.shape)}."
+        )
     obj = torch.polar(mag, smooth_phase(tuple(mag.shape), rng, max_phase)).to(torch.complex64)
-    true = birdcage_maps(num_coils, tuple(mag.shape)) if num_coils > 1 else torch.ones(1, *mag.shape, dtype=torch.complex64)
+    true = (
+        birdcage_maps(num_coils, tuple(mag.shape))
+        if num_coils > 1
+        else torch.ones(1, *mag.shape, dtype=torch.complex64)
+    )
     full = MultiCoilMRI(torch.ones_like(mask), true[None]).A(obj[None])[0]  # noise-free, fully sampled
     kspace = full
     if noise_std > 0:

@@ -69,17 +69,25 @@ def list_kspace_items(
 
     if datalist:
         if not os.path.isfile(datalist):
-            raise FileNotFoundError(f"datalist {datalist} does not exist; expected a MONAI datalist JSON with a '{key}' list.")
+            raise FileNotFoundError(
+                f"datalist {datalist} does not exist; expected a MONAI datalist JSON with a '{key}' list."
+            )
         if key not in read_datalist_json(datalist):
             raise KeyError(f"datalist {datalist} has no '{key}' section.")
         items = load_decathlon_datalist(datalist, True, key, base_dir=dataset_dir)
         missing = [str(it.get("kspace")) for it in items if not os.path.isfile(str(it.get("kspace")))]
         if missing:
-            raise FileNotFoundError(f"datalist {datalist} lists {len(missing)} missing k-space file(s): {', '.join(missing[:5])}.")
+            raise FileNotFoundError(
+                f"datalist {datalist} lists {len(missing)} missing k-space file(s): {', '.join(missing[:5])}."
+            )
     else:
         if not os.path.isdir(dataset_dir):
-            raise FileNotFoundError(f"dataset_dir {dataset_dir} does not exist; pass --dataset_dir <folder of k-space files> or --datalist <json>.")
-        names = sorted(n for n in os.listdir(dataset_dir) if n.lower().endswith(KSPACE_SUFFIXES) and not n.startswith("."))
+            raise FileNotFoundError(
+                f"dataset_dir {dataset_dir} does not exist; pass --dataset_dir <folder of k-space files> or --datalist <json>."
+            )
+        names = sorted(
+            n for n in os.listdir(dataset_dir) if n.lower().endswith(KSPACE_SUFFIXES) and not n.startswith(".")
+        )
         items = [{"kspace": os.path.join(dataset_dir, n)} for n in names]
     if not items:
         raise FileNotFoundError(f"{datalist or dataset_dir} lists no k-space files; expected {EXPECTED}.")
@@ -149,7 +157,10 @@ def read_kspace(path: str, slice_index: int | None = None) -> dict:
         raise _fail(path, "k-space holds NaN or infinite samples")
     if not np.abs(kspace).any():
         raise _fail(path, "k-space is all zeros (nothing was measured)")
-    out = {"kspace": kspace.astype(np.complex64), "num_slices": np.asarray(data["kspace"]).shape[0] if multi_slice else 1}
+    out = {
+        "kspace": kspace.astype(np.complex64),
+        "num_slices": np.asarray(data["kspace"]).shape[0] if multi_slice else 1,
+    }
     h, w = kspace.shape[-2:]
     if "mask" in data:
         mask = np.asarray(data["mask"], dtype=np.float32).squeeze()

@@ -71,7 +71,9 @@ def write_kspace_h5(path: str, kspace: np.ndarray, mask: np.ndarray, coil_maps=N
         f.attrs["acquisition"] = "simulated"
 
 
-def build_mri_data(output_dir: str = "data/mri", size: int = 192, templates_dir: str | None = None, num_phantoms: int = 12) -> str:
+def build_mri_data(
+    output_dir: str = "data/mri", size: int = 192, templates_dir: str | None = None, num_phantoms: int = 12
+) -> str:
     """Write the MRI sample data under ``output_dir`` (see the module docstring); returns the datalist path."""
     from medrestore.data.phantoms import random_ellipse_phantom
     from medrestore.transforms.kspace import SimulateKSpaced
@@ -129,9 +131,15 @@ def build_mri_data(output_dir: str = "data/mri", size: int = 192, templates_dir:
         part = "unseen_source" if item in split["unseen_source"] else "test"
         item["kspace"] = os.path.join("kspace", name) if part == "test" else os.path.join("kspace_unseen_source", name)
         write_kspace_h5(
-            os.path.join(output_dir, item["kspace"]), sim["kspace"].numpy(), sim["mask"].numpy(), sim["coil_maps"].numpy(), sim["target"].numpy()
+            os.path.join(output_dir, item["kspace"]),
+            sim["kspace"].numpy(),
+            sim["mask"].numpy(),
+            sim["coil_maps"].numpy(),
+            sim["target"].numpy(),
         )
     path = os.path.join(output_dir, "datalist.json")
     write_datalist(path, split)
-    print(f"wrote {path} ({', '.join(f'{k}: {len(v)}' for k, v in split.items())}) and k-space files of the test and unseen-source items")
+    print(
+        f"wrote {path} ({', '.join(f'{k}: {len(v)}' for k, v in split.items())}) and k-space files of the test and unseen-source items"
+    )
     return path

@@ -124,17 +124,27 @@ def build_small_sample_data(
                 training["CT"].append((f"j2k_head_{window_name}_{name}", tile, window))
     num_phantoms = max(0, n - len(training["CT"]))
     training["CT"] = _spread(training["CT"], n - num_phantoms)
-    training["CT"] += [(f"phantom{i:03d}", random_ellipse_phantom((64, 64), seed=i), (0.0, 1.0)) for i in range(num_phantoms)]
+    training["CT"] += [
+        (f"phantom{i:03d}", random_ellipse_phantom((64, 64), seed=i), (0.0, 1.0)) for i in range(num_phantoms)
+    ]
     xr = [(f"rg1_{name}", t, cr_window) for s in (256, 128) for name, t in _tiles(cr, s, (0, 1280), cr_min_std)]
     training["XR"] = _spread(xr, n)
 
-    validation = [(f"colin27_ax{z:03d}", "MR", resize(colin[:, :, z]), window_bounds(colin[:, :, z])) for z in range(118, 126)]
+    validation = [
+        (f"colin27_ax{z:03d}", "MR", resize(colin[:, :, z]), window_bounds(colin[:, :, z])) for z in range(118, 126)
+    ]
     mr_small = sources.load_dicom_testfile("MR_small.dcm", "MR").array
     validation.append(("mr_small", "MR", resize(mr_small), window_bounds(mr_small)))
-    validation += [(f"rg1_{name}", "XR", t, cr_window) for name, t in _spread(_tiles(cr, 128, (1280, 1536), cr_min_std), 8)]
-    validation += [(f"phantom{i:03d}", "CT", random_ellipse_phantom((64, 64), seed=i), (0.0, 1.0)) for i in range(900, 906)]
+    validation += [
+        (f"rg1_{name}", "XR", t, cr_window) for name, t in _spread(_tiles(cr, 128, (1280, 1536), cr_min_std), 8)
+    ]
+    validation += [
+        (f"phantom{i:03d}", "CT", random_ellipse_phantom((64, 64), seed=i), (0.0, 1.0)) for i in range(900, 906)
+    ]
 
-    test = [(f"colin27_ax{z:03d}", "MR", resize(colin[:, :, z]), window_bounds(colin[:, :, z])) for z in range(126, 172, 2)]
+    test = [
+        (f"colin27_ax{z:03d}", "MR", resize(colin[:, :, z]), window_bounds(colin[:, :, z])) for z in range(126, 172, 2)
+    ]
     t1 = sources.load_dipy("t1_coronal_slice").array
     t1_window = window_bounds(t1)
     test.append(("dipy_t1_coronal", "MR", resize(t1), t1_window))
@@ -145,7 +155,9 @@ def build_small_sample_data(
     for window_name, window in (("wide", CT_WINDOW), ("soft", CT_SOFT_TISSUE_WINDOW)):
         test.append((f"ct_small_{window_name}", "CT", resize(ct_small), window))
         test += [(f"ct_small_{window_name}_{name}", "CT", t, window) for name, t in _tiles(ct_small, 64, (0, 128), 0.0)]
-    xr_test = [(f"rg1_{name}", t, cr_window) for s in (256, 128) for name, t in _tiles(cr, s, (1536, cr.shape[0]), cr_min_std)]
+    xr_test = [
+        (f"rg1_{name}", t, cr_window) for s in (256, 128) for name, t in _tiles(cr, s, (1536, cr.shape[0]), cr_min_std)
+    ]
     test += [(name, "XR", t, wnd) for name, t, wnd in _spread(xr_test, 20)]
 
     split: dict[str, list[dict]] = {"training": [], "validation": [], "test": []}

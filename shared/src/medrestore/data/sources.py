@@ -70,7 +70,9 @@ def load_nibabel_example4d() -> SourceImage:
 
     path = os.path.join(os.path.dirname(nib.__file__), "tests", "data", "example4d.nii.gz")
     img = nib.load(path)
-    return SourceImage("example4d", "MR", np.asarray(img.get_fdata())[..., 0], tuple(float(z) for z in img.header.get_zooms()[:3]))
+    return SourceImage(
+        "example4d", "MR", np.asarray(img.get_fdata())[..., 0], tuple(float(z) for z in img.header.get_zooms()[:3])
+    )
 
 
 def find_colin27(templates_dir: str | None = None) -> str:
@@ -78,7 +80,9 @@ def find_colin27(templates_dir: str | None = None) -> str:
     ``/usr/share/mricron/templates`` or a ``dpkg -x`` copy under ``<repo>/.cache/mricron``."""
     candidates = [templates_dir, os.environ.get(MRICRON_ENV), "/usr/share/mricron/templates"]
     here = os.path.abspath(os.path.dirname(__file__))
-    candidates += glob.glob(os.path.join(here, *[".."] * 4, ".cache", "mricron", "usr", "share", "mricron", "templates"))
+    candidates += glob.glob(
+        os.path.join(here, *[".."] * 4, ".cache", "mricron", "usr", "share", "mricron", "templates")
+    )
     for cand in candidates:
         if cand and os.path.isfile(os.path.join(cand, "ch2.nii.gz")):
             return os.path.abspath(cand)

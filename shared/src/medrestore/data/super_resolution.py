@@ -50,7 +50,15 @@ def build_sr_data(output_dir: str = "data/sr", num_phantoms: int = 8, templates_
     ct = sources.load_dicom_testfile("J2K_pixelrep_mismatch.dcm", "CT")
     add("training", "j2k_head", "CT", ct.array, ct.spacing, CT_WINDOW, source="j2k_head_ct")
     add("training", "j2k_head_soft", "CT", ct.array, ct.spacing, CT_SOFT_TISSUE_WINDOW, source="j2k_head_ct")
-    add("training", "j2k_head_half", "CT", _half(ct.array), tuple(2 * s for s in ct.spacing), CT_WINDOW, source="j2k_head_ct")
+    add(
+        "training",
+        "j2k_head_half",
+        "CT",
+        _half(ct.array),
+        tuple(2 * s for s in ct.spacing),
+        CT_WINDOW,
+        source="j2k_head_ct",
+    )
 
     cr = sources.load_dicom_testfile("RG1_UNCR.dcm", "XR")
     min_std = 0.02 * (cr.array.max() - cr.array.min())
@@ -65,7 +73,15 @@ def build_sr_data(output_dir: str = "data/sr", num_phantoms: int = 8, templates_
         add("test", f"rg1_r{r:04d}_c{c:04d}", "XR", tile, cr.spacing, source="rg1_uncr")
 
     for i in range(num_phantoms):
-        add("training", f"phantom{i:02d}", "CT", random_ellipse_phantom((256, 256), seed=100 + i), (1, 1), (0.0, 1.0), source="phantom")
+        add(
+            "training",
+            f"phantom{i:02d}",
+            "CT",
+            random_ellipse_phantom((256, 256), seed=100 + i),
+            (1, 1),
+            (0.0, 1.0),
+            source="phantom",
+        )
 
     t1 = sources.load_dipy("t1_coronal_slice")
     add("unseen_source", "dipy_t1_coronal", "MR", t1.array, t1.spacing, source="dipy_t1_coronal_slice")
@@ -76,5 +92,13 @@ def build_sr_data(output_dir: str = "data/sr", num_phantoms: int = 8, templates_
         add("unseen_source", f"s0_10_z{z:02d}", "MR", s0.array[:, :, z], s0.spacing[:2], source="dipy_s0_10")
     ct_small = sources.load_dicom_testfile("CT_small.dcm", "CT")
     add("unseen_source", "ct_small", "CT", ct_small.array, ct_small.spacing, CT_WINDOW, source="ct_small")
-    add("unseen_source", "ct_small_soft", "CT", ct_small.array, ct_small.spacing, CT_SOFT_TISSUE_WINDOW, source="ct_small")
+    add(
+        "unseen_source",
+        "ct_small_soft",
+        "CT",
+        ct_small.array,
+        ct_small.spacing,
+        CT_SOFT_TISSUE_WINDOW,
+        source="ct_small",
+    )
     return writer.finish()
