@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from medrestore.inferers import SliceOrImageInferer
+from medrestore.inferers import SliceOrImageInferer, dihedral_ensemble
 from medrestore.networks import ConvDenoisingAutoencoder
 
 
@@ -75,3 +75,20 @@ def test_super_resolution_output_is_larger_whole_by_windows_and_slice_by_slice()
         assert whole.shape == windows.shape == (1, 1, 40, 48) and slices.shape == (1, 1, 40, 48, 3)
         torch.testing.assert_close(slices[..., 1], net(volume[..., 1]), rtol=1e-4, atol=1e-5)
         assert float((windows - whole).abs().mean()) < 0.05  # windows blend to nearly the whole-image result
+
+
+def test_self_ensemble_is_exact_for_equivariant_networks_and_averages_the_others():
+    x = torch.rand(2, 1, 12, 17)
+    blur = torch.nn.Conv2d(1, 1, 3, padding=1, bias=False)
+    with torch.no_grad():
+        blur.weight.fill_(1 / 9)  # symmetric kernel: commutes with every rotation and flip
+        torch.testing.assert_close(dihedral_ensemble(blur, x), blur(x))
+        shift = lambda t: torch.roll(t, 1, dims=-1)  # noqa: E731  (not rotation-equivariant)
+        mean_of_shifts = sum(torch.roll(x, s, dims=d) for s, d in ((1, -1), (-1, -1), (1, -2), (-1, -2))) / 4
+        torch.testing.assert_close(dihedral_ensemble(shift, x), mean_of_shifts)
+    inferer = SliceOrImageInferer(self_ensemble=True)
+    with torch.no_grad():
+        torch.testing.assert_close(inferer(x, shift), mean_of_shifts)
+        volume = torch.rand(1, 1, 12, 17, 3)
+        out = inferer(volume, shift)
+        torch.testing.assert_close(out[..., 1], dihedral_ensemble(shift, volume[..., 1]))

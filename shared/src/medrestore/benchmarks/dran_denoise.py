@@ -25,6 +25,7 @@ from medrestore.benchmarks.timing import median_seconds
 from medrestore.cli.demo import REPO
 from medrestore.data.datalist import load_windowed_split
 from medrestore.evaluation import psnr_ssim, summarize
+from medrestore.inferers import dihedral_ensemble
 from medrestore.io import atomic_path
 from medrestore.layers import DynamicConv2d
 from medrestore.packaging import load_bundle_network
@@ -36,6 +37,7 @@ NLM_H_FACTORS = (0.5, 0.6, 0.8, 1.0)
 BUNDLE = os.path.join(REPO, "bundles", "dran_denoise")
 SPLITS = ("test", "unseen_source")
 CANDIDATE = "DRAN (candidate, not shipped)"
+TTA = "DRAN + TTA"  # --tta true: mean over 8 rotations and flips
 
 
 def noisy_version(item: dict, sigma: float) -> np.ndarray:
@@ -50,9 +52,10 @@ def load_dran(ckpt_path: str | None = None) -> nn.Module:
 def methods(net: nn.Module, tuned: dict, candidate: nn.Module | None = None) -> dict:
     from skimage.restoration import denoise_nl_means, denoise_tv_chambolle
 
-    def apply(network, y, sigma):
+    def apply(network, y, sigma, tta=False):
+        x = torch.as_tensor(y, dtype=torch.float32)[None, None]
         with torch.inference_mode():
-            return network(torch.as_tensor(y, dtype=torch.float32)[None, None])[0, 0].numpy()
+            return (dihedral_ensemble(network, x) if tta else network(x))[0, 0].numpy()
 
     out = {
         "noisy": lambda y, sigma: y,
@@ -68,6 +71,7 @@ def methods(net: nn.Module, tuned: dict, candidate: nn.Module | None = None) -> 
     except ImportError:
         print("bm3d is not installed (pip install -r requirements-benchmark.txt): BM3D is left out")
     out["DRAN"] = partial(apply, net)
+    out[TTA] = partial(apply, net, tta=True)
     if candidate is not None:
         out[CANDIDATE] = partial(apply, candidate)
     return out
@@ -266,7 +270,8 @@ def write_markdown(path: str, r: dict, names: list[str], crop_rows: list[tuple[s
         f"training, validation or tuning): {described['unseen_source']}.",
         "Additive Gaussian noise on the [0, 1] window, fixed seeds; every output clipped to [0, 1]; "
         "PSNR (peak 1) and SSIM (data range 1) from MONAI's metrics; mean ± sample std over the images of each modality. "
-        "BM3D is given the true sigma; DRAN is blind.",
+        "BM3D is given the true sigma; DRAN is blind. DRAN + TTA is the bundle's `--tta true` (mean over the 8 "
+        "rotations and flips of the input).",
         f"TV weight and NL-means h tuned on the validation split per sigma: {r['tuned_baselines']}.",
         "",
         "## Targets",

@@ -6,7 +6,8 @@ Command line (``fire``)::
 
 Gondara (ICDMW 2016) trains a convolutional denoising autoencoder on ~300 images resized to
 64 x 64 and reports that mixing modalities helps. This builder draws such a set from the allowed
-sources with the **same patient/region split as** :func:`medrestore.data.build_denoising_data`:
+sources with a patient/region split (the split of :func:`medrestore.data.build_denoising_data`
+before it gained its unseen-source split; the shipped dae_denoise weights were trained on it):
 
 * **training** (300: 100 MR, 100 CT, 100 X-ray): Colin27 axial slices z < 118 and coronal
   slices cut at z < 118, dipy ``S0_10``/``aniso_vox`` and nibabel ``example4d`` slices, each
