@@ -42,7 +42,16 @@ from medrestore.data import sources
 from medrestore.data.phantoms import dead_leaves, random_ellipse_phantom
 from medrestore.io import atomic_path
 
-__all__ = ["SplitWriter", "build_denoising_data", "install_mricron", "main", "tiles", "write_datalist", "write_slice"]
+__all__ = [
+    "SplitWriter",
+    "add_unseen_sources",
+    "build_denoising_data",
+    "install_mricron",
+    "main",
+    "tiles",
+    "write_datalist",
+    "write_slice",
+]
 
 CT_WINDOW = (-1024.0, 2048.0)
 CT_SOFT_TISSUE_WINDOW = (-200.0, 300.0)
@@ -112,6 +121,26 @@ class SplitWriter:
         counts = ", ".join(f"{k}: {len(v)}" for k, v in self.split.items())
         print(f"wrote {path} ({counts})")
         return path
+
+
+def add_unseen_sources(add, s0_slices=(5,)) -> None:
+    """Write the MR and CT images that every sample-data builder holds out of training, validation and
+    tuning as its ``unseen_source`` split: dipy ``t1_coronal_slice`` (another subject's T1),
+    ``MR_small`` (T2 spin echo), dipy ``S0_10`` slices ``s0_slices`` (T2-weighted EPI b0) and pydicom
+    ``CT_small`` (another patient and scanner) in the full and soft-tissue windows.
+
+    ``add`` is a :class:`SplitWriter`'s ``add``.
+    """
+    t1 = sources.load_dipy("t1_coronal_slice")
+    add("unseen_source", "dipy_t1_coronal", "MR", t1.array, t1.spacing, source="dipy_t1_coronal_slice")
+    mr_small = sources.load_dicom_testfile("MR_small.dcm", "MR")
+    add("unseen_source", "mr_small", "MR", mr_small.array, mr_small.spacing, source="mr_small")
+    s0 = sources.load_dipy("S0_10")
+    for z in s0_slices:
+        add("unseen_source", f"s0_10_z{z:02d}", "MR", s0.array[:, :, z], s0.spacing[:2], source="dipy_s0_10")
+    ct = sources.load_dicom_testfile("CT_small.dcm", "CT")
+    add("unseen_source", "ct_small", "CT", ct.array, ct.spacing, CT_WINDOW, source="ct_small")
+    add("unseen_source", "ct_small_soft", "CT", ct.array, ct.spacing, CT_SOFT_TISSUE_WINDOW, source="ct_small")
 
 
 def build_denoising_data(
@@ -210,23 +239,7 @@ def build_denoising_data(
             source="dead_leaves",
         )
 
-    t1 = sources.load_dipy("t1_coronal_slice")
-    add("unseen_source", "dipy_t1_coronal", "MR", t1.array, t1.spacing, source="dipy_t1_coronal_slice")
-    mr_small = sources.load_dicom_testfile("MR_small.dcm", "MR")
-    add("unseen_source", "mr_small", "MR", mr_small.array, mr_small.spacing, source="mr_small")
-    s0 = sources.load_dipy("S0_10")
-    add("unseen_source", "s0_10_z05", "MR", s0.array[:, :, 5], s0.spacing[:2], source="dipy_s0_10")
-    ct_small = sources.load_dicom_testfile("CT_small.dcm", "CT")
-    add("unseen_source", "ct_small", "CT", ct_small.array, ct_small.spacing, CT_WINDOW, source="ct_small")
-    add(
-        "unseen_source",
-        "ct_small_soft",
-        "CT",
-        ct_small.array,
-        ct_small.spacing,
-        CT_SOFT_TISSUE_WINDOW,
-        source="ct_small",
-    )
+    add_unseen_sources(add, s0_slices=(5,))
     for (r, c), tile in tiles(right, 256, (0, right.shape[0]), min_std)[::3]:
         add(
             "unseen_source",

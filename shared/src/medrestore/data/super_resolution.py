@@ -23,7 +23,7 @@ items carry a fixed ``noise_seed`` that fixes their degradation.
 from __future__ import annotations
 
 from medrestore.data import sources
-from medrestore.data.builder import CT_SOFT_TISSUE_WINDOW, CT_WINDOW, SplitWriter, _half, tiles
+from medrestore.data.builder import CT_SOFT_TISSUE_WINDOW, CT_WINDOW, SplitWriter, _half, add_unseen_sources, tiles
 from medrestore.data.phantoms import random_ellipse_phantom
 
 __all__ = ["build_sr_data"]
@@ -83,22 +83,5 @@ def build_sr_data(output_dir: str = "data/sr", num_phantoms: int = 8, templates_
             source="phantom",
         )
 
-    t1 = sources.load_dipy("t1_coronal_slice")
-    add("unseen_source", "dipy_t1_coronal", "MR", t1.array, t1.spacing, source="dipy_t1_coronal_slice")
-    mr_small = sources.load_dicom_testfile("MR_small.dcm", "MR")
-    add("unseen_source", "mr_small", "MR", mr_small.array, mr_small.spacing, source="mr_small")
-    s0 = sources.load_dipy("S0_10")
-    for z in (3, 5, 7):
-        add("unseen_source", f"s0_10_z{z:02d}", "MR", s0.array[:, :, z], s0.spacing[:2], source="dipy_s0_10")
-    ct_small = sources.load_dicom_testfile("CT_small.dcm", "CT")
-    add("unseen_source", "ct_small", "CT", ct_small.array, ct_small.spacing, CT_WINDOW, source="ct_small")
-    add(
-        "unseen_source",
-        "ct_small_soft",
-        "CT",
-        ct_small.array,
-        ct_small.spacing,
-        CT_SOFT_TISSUE_WINDOW,
-        source="ct_small",
-    )
+    add_unseen_sources(add, s0_slices=(3, 5, 7))
     return writer.finish()
