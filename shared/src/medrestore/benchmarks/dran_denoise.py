@@ -2,9 +2,11 @@
 
     python -m medrestore.benchmarks.dran_denoise --output_dir docs/benchmarks
 
-Same test images, same noise (fixed seeds), same clipping to ``[0, 1]`` for every method: noisy
-input, TV (Chambolle), NL-means (scikit-image, fast mode), BM3D (``bm3d``, optional, known sigma)
-and DRAN (blind, the bundle's ``models/model.pt``). TV weight and NL-means ``h`` are tuned per sigma
+Same images, same noise (fixed seeds), same clipping to ``[0, 1]`` for every method, on the
+in-distribution test split and on the unseen-source split of ``medrestore-data denoising``: noisy
+input, TV (Chambolle), NL-means (scikit-image, fast mode), BM3D (``bm3d``, optional, known sigma),
+DRAN (blind, the bundle's ``models/model.pt``), DRAN with the geometric self-ensemble (``--tta true``)
+and optionally candidate weights (``--candidate_ckpt``). TV weight and NL-means ``h`` are tuned per sigma
 on the validation split, never on the test split. Also measures seconds per 256 x 256 slice and
 DRAN's achieved GFLOP/s against a large fp32 matmul and a 3x3 64->64 convolution in the same run.
 Writes ``dran_denoise.md``, ``dran_denoise.json`` and ``dran_denoise_crops.png``.
