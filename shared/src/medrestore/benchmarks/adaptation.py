@@ -119,7 +119,7 @@ def run(
 
     longest = f"{max(budgets):g}"
     result = {
-        "command": f"python -m medrestore.benchmarks.adaptation --output_dir {output_dir} --bundle {bundle}",
+        "command": f"python -m medrestore.benchmarks.adaptation --output_dir docs/benchmarks --bundle {bundle}",
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}",
         "budgets_seconds": list(budgets),
         "rows": rows,

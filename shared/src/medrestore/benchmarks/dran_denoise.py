@@ -161,6 +161,7 @@ def run(
     if not use_bm3d:
         algos.pop("BM3D", None)
     scores: dict = {}
+    per_source: dict = {}  # (split, source, sigma, method) -> PSNRs
     crops = []
     for split, items in splits.items():
         for sigma in SIGMAS:
@@ -171,6 +172,9 @@ def run(
                     restored = np.clip(fn(y, sigma), 0, 1)
                     scores.setdefault((split, sigma, item["modality"], name), []).append(
                         psnr_ssim(restored, item["clean"])
+                    )
+                    per_source.setdefault((split, item.get("source"), f"{sigma:.2f}", name), []).append(
+                        scores[(split, sigma, item["modality"], name)][-1][0]
                     )
                     row[name] = restored
                 if sigma == 0.10:
@@ -234,6 +238,14 @@ def run(
         },
         "tuned_baselines": {k: {f"{s:.2f}": v for s, v in d.items()} for k, d in tuned.items()},
         "scores": table,
+        "psnr_by_source": {
+            f"{split}/{source}/{sigma}": {
+                name: float(np.mean(v))
+                for (sp, so, sg, name), v in per_source.items()
+                if (sp, so, sg) == (split, source, sigma)
+            }
+            for split, source, sigma, _ in per_source
+        },
         "seconds_per_256_slice": seconds,
         "dran_gflop_per_256_slice": flops / 1e9,
         "dran_gflops": dran_gflops,
@@ -319,6 +331,19 @@ def write_markdown(path: str, r: dict, names: list[str], crop_rows: list[tuple[s
                 ]
                 lines.append(f"| {sigma} | {modality} | " + " | ".join(cells) + " |")
         lines.append("")
+    models = [n for n in names if n.startswith("DRAN")]
+    lines += [
+        "## PSNR (dB) by source, mean over its images; in brackets the difference to BM3D",
+        "",
+        "| split / source / sigma | NL-means | BM3D | " + " | ".join(models) + " |",
+        "|---|---|---|" + "---|" * len(models),
+    ]
+    for key, res in r["psnr_by_source"].items():
+        if "BM3D" not in res:
+            continue
+        cells = [f"{res[m]:.2f} ({res[m] - res['BM3D']:+.2f})" for m in models]
+        lines.append(f"| {key} | {res['NL-means']:.2f} | {res['BM3D']:.2f} | " + " | ".join(cells) + " |")
+    lines.append("")
     lines += [
         "![crops](dran_denoise_crops.png)",
         "",
