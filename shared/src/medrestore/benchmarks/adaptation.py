@@ -26,7 +26,7 @@ import time
 import numpy as np
 import torch
 
-from medrestore.benchmarks.dran_denoise import noisy_version
+from medrestore.benchmarks.dran_denoise import noisy_version, restore
 from medrestore.cli.demo import REPO
 from medrestore.data.builder import write_datalist, write_slice
 from medrestore.data.datalist import load_windowed_split
@@ -65,11 +65,6 @@ def adapt(bundle_root: str, items: list[dict], sigma: float, seconds: float, wor
     return os.path.join(output_dir, "models", "model.pt"), time.perf_counter() - start
 
 
-def _restore(net: torch.nn.Module, y: np.ndarray) -> np.ndarray:
-    with torch.inference_mode():
-        return np.clip(net(torch.as_tensor(y, dtype=torch.float32)[None, None])[0, 0].numpy(), 0, 1)
-
-
 def run(
     output_dir: str = "docs/benchmarks",
     bundle: str = "dran_denoise",
@@ -97,14 +92,17 @@ def run(
             mine = [it for it in items if it["source"] == source]
             noisy = [noisy_version(it, sigma) for it in mine]
             row = {"source": source, "modality": mine[0]["modality"], "sigma": sigma, "images": len(mine)}
-            outputs = {"noisy": [np.clip(y, 0, 1) for y in noisy], "shipped": [_restore(shipped, y) for y in noisy]}
+            outputs = {
+                "noisy": [np.clip(y, 0, 1) for y in noisy],
+                "shipped": [np.clip(restore(shipped, y), 0, 1) for y in noisy],
+            }
             if bm3d is not None:
                 outputs["BM3D"] = [np.clip(bm3d.bm3d(y, sigma_psd=sigma), 0, 1) for y in noisy]
             for seconds in budgets:
                 with tempfile.TemporaryDirectory() as tmp:
                     weights, wall = adapt(bundle_root, mine, sigma, seconds, tmp)
                     adapted = load_bundle_network(bundle_root, weights)
-                outputs[f"adapted {seconds:g} s"] = [_restore(adapted, y) for y in noisy]
+                outputs[f"adapted {seconds:g} s"] = [np.clip(restore(adapted, y), 0, 1) for y in noisy]
                 row[f"wall_seconds_{seconds:g}"] = wall
             for name, restored in outputs.items():
                 scores = [psnr_ssim(x, it["clean"]) for x, it in zip(restored, mine)]

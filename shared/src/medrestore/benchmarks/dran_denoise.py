@@ -51,13 +51,15 @@ def load_dran(ckpt_path: str | None = None) -> nn.Module:
     return load_bundle_network(BUNDLE, ckpt_path)
 
 
+def restore(network: nn.Module, y: np.ndarray, tta: bool = False) -> np.ndarray:
+    """A whole ``(H, W)`` image through ``network`` (with the 8-fold self-ensemble when ``tta``)."""
+    x = torch.as_tensor(y, dtype=torch.float32)[None, None]
+    with torch.inference_mode():
+        return (dihedral_ensemble(network, x) if tta else network(x))[0, 0].numpy()
+
+
 def methods(net: nn.Module, tuned: dict, candidate: nn.Module | None = None) -> dict:
     from skimage.restoration import denoise_nl_means, denoise_tv_chambolle
-
-    def apply(network, y, sigma, tta=False):
-        x = torch.as_tensor(y, dtype=torch.float32)[None, None]
-        with torch.inference_mode():
-            return (dihedral_ensemble(network, x) if tta else network(x))[0, 0].numpy()
 
     out = {
         "noisy": lambda y, sigma: y,
@@ -72,10 +74,10 @@ def methods(net: nn.Module, tuned: dict, candidate: nn.Module | None = None) -> 
         out["BM3D"] = lambda y, sigma: bm3d.bm3d(y, sigma_psd=sigma)
     except ImportError:
         print("bm3d is not installed (pip install -r requirements-benchmark.txt): BM3D is left out")
-    out["DRAN"] = partial(apply, net)
-    out[TTA] = partial(apply, net, tta=True)
+    out["DRAN"] = lambda y, sigma: restore(net, y)
+    out[TTA] = lambda y, sigma: restore(net, y, tta=True)
     if candidate is not None:
-        out[CANDIDATE] = partial(apply, candidate)
+        out[CANDIDATE] = lambda y, sigma: restore(candidate, y)
     return out
 
 
@@ -161,7 +163,7 @@ def run(
     if not use_bm3d:
         algos.pop("BM3D", None)
     scores: dict = {}
-    per_source: dict = {}  # (split, source, sigma, method) -> PSNRs
+    per_source: dict = {}  # "split/source/sigma" -> method -> PSNRs
     crops = []
     for split, items in splits.items():
         for sigma in SIGMAS:
@@ -173,7 +175,7 @@ def run(
                     scores.setdefault((split, sigma, item["modality"], name), []).append(
                         psnr_ssim(restored, item["clean"])
                     )
-                    per_source.setdefault((split, item.get("source"), f"{sigma:.2f}", name), []).append(
+                    per_source.setdefault(f"{split}/{item.get('source')}/{sigma:.2f}", {}).setdefault(name, []).append(
                         scores[(split, sigma, item["modality"], name)][-1][0]
                     )
                     row[name] = restored
@@ -238,14 +240,7 @@ def run(
         },
         "tuned_baselines": {k: {f"{s:.2f}": v for s, v in d.items()} for k, d in tuned.items()},
         "scores": table,
-        "psnr_by_source": {
-            f"{split}/{source}/{sigma}": {
-                name: float(np.mean(v))
-                for (sp, so, sg, name), v in per_source.items()
-                if (sp, so, sg) == (split, source, sigma)
-            }
-            for split, source, sigma, _ in per_source
-        },
+        "psnr_by_source": {key: {n: float(np.mean(v)) for n, v in res.items()} for key, res in per_source.items()},
         "seconds_per_256_slice": seconds,
         "dran_gflop_per_256_slice": flops / 1e9,
         "dran_gflops": dran_gflops,
