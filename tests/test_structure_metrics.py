@@ -4,6 +4,7 @@ penalise moved, added or removed structure."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from medrestore.metrics import (
@@ -43,3 +44,34 @@ def test_report_and_metric_agree():
     metric = StructureMetric("gradient_ncc")
     value = metric(t2[None, None].repeat(2, 1, 1, 1), t1[None, None].repeat(2, 1, 1, 1))
     assert value.shape == (2, 1) and abs(float(value[0]) - report["gradient_ncc"]) < 1e-6
+
+
+def test_foreground_ssim_is_one_for_the_truth_and_ignores_the_background():
+    from medrestore.metrics import ForegroundSSIMMetric, foreground_ssim, ssim_map
+
+    torch.manual_seed(0)
+    target = torch.zeros(64, 64)
+    target[16:48, 12:52] = 0.3 + 0.5 * torch.rand(32, 40)
+    assert float(foreground_ssim(target, target)) == pytest.approx(1.0, abs=1e-6)
+    noisy_background = target.clone()
+    noisy_background[:4] = torch.rand(4, 64)  # far from the object: outside its mask and its windows
+    assert float(foreground_ssim(noisy_background, target)) == pytest.approx(1.0, abs=1e-6)
+    assert float(ssim_map(noisy_background, target).mean()) < 0.99  # a whole-image SSIM counts it
+    noisy_object = (target + 0.1 * torch.randn(64, 64)).clamp(0, 1)
+    score = float(foreground_ssim(noisy_object, target))
+    assert 0.2 < score < 0.95
+    metric = ForegroundSSIMMetric(reduction="none")
+    batch = metric(noisy_object[None, None].repeat(2, 1, 1, 1), target[None, None].repeat(2, 1, 1, 1))
+    assert batch.shape == (2, 1) and torch.allclose(batch, torch.tensor(score))
+
+
+def test_ssim_map_follows_the_gaussian_ssim_formula_at_a_flat_patch():
+    """Flat truth, noisy output: SSIM = luminance x C2 / (var_x + C2) (no structure term survives)."""
+    from medrestore.metrics import ssim_map
+
+    torch.manual_seed(1)
+    target = torch.full((64, 64), 0.5)
+    output = 0.5 + 0.03 * torch.randn(64, 64)
+    s = float(ssim_map(output, target)[24:40, 24:40].mean())
+    c2 = 0.03**2
+    assert s == pytest.approx(c2 / (0.03**2 + c2), abs=0.08)

@@ -47,9 +47,10 @@ TINY = ("--features", "8", "--num_blocks", "1", "--patch_size", "[32, 32]", "--c
 TRANSLATE_SPEC = BundleSpec(
     name="cyclegan_translate",
     tiny_net=TINY,
-    tiny_network=lambda: ResnetGenerator(features=8, num_blocks=1, tile_size=128),  # inference.json tiles by 128
-    other_network=lambda: ResnetGenerator(features=16, num_blocks=2),
-    key_metric="val_ssim",
+    # inference.json: 128-pixel tiles, no normalisation layers
+    tiny_network=lambda: ResnetGenerator(features=8, num_blocks=1, tile_size=128, norm="none"),
+    other_network=lambda: ResnetGenerator(features=16, num_blocks=2, norm="none"),
+    key_metric="val_foreground_ssim",
     tracked_params=("task", "features", "num_blocks", "cycle_weight", "identity_weight", "pool_size", "patch_size"),
     verify_shape_args=("--any", "19"),
     image_shape=(37, 53),
@@ -161,9 +162,10 @@ def evaluated(trained, tiny_dataset, tmp_path_factory) -> Path:
 def test_evaluate_reports_paired_and_unpaired_metrics(evaluated):
     metrics = dict(line.split(",") for line in (evaluated / "metrics.csv").read_text().split())
     assert set(metrics) == {
-        "val_psnr", "val_ssim", "val_nmse", "val_mae", "val_cycle_mae",
+        "val_psnr", "val_foreground_ssim", "val_ssim", "val_nmse", "val_mae", "val_cycle_mae",
         "val_mi", "val_gradient_ncc", "val_mind", "val_foreground_dice",
     }  # fmt: skip
+    assert 0 < float(metrics["val_foreground_ssim"]) <= 1
     assert 3 < float(metrics["val_psnr"]) < 60 and 0 <= float(metrics["val_foreground_dice"]) <= 1
     assert float(metrics["val_mi"]) > 0 and 0 <= float(metrics["val_mind"]) <= 1
     rows = (evaluated / "val_ssim_raw.csv").read_text()

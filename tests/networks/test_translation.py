@@ -17,6 +17,8 @@ from medrestore.networks.translation import _TiledGenerator
         lambda: UNetGenerator(features=8, levels=4),
         lambda: ResnetGenerator(features=8, num_blocks=1, tile_size=16),
         lambda: UNetGenerator(features=8, levels=3, tile_size=24),
+        lambda: ResnetGenerator(features=8, num_blocks=1, norm="none"),
+        lambda: UNetGenerator(features=8, levels=3, norm="none"),
     ],
 )
 @pytest.mark.parametrize("shape", [(37, 53), (32, 32), (19, 7)])
@@ -33,8 +35,39 @@ def test_unknown_upsampling_is_rejected():
         ResnetGenerator(upsample="pixel_shuffle")
 
 
+def test_unknown_norm_is_rejected():
+    for make in (ResnetGenerator, UNetGenerator):
+        with pytest.raises(ValueError, match="norm"):
+            make(norm="batch")
+
+
+def test_without_norm_the_output_keeps_the_input_intensity_level():
+    """Instance norm removes each crop's mean and scale, so a generator cannot tell a bright tissue from a
+    dark one by its level alone; without it, scaling the input changes the output of the untrained net."""
+    torch.manual_seed(0)
+    x = torch.rand(1, 1, 32, 32)
+    for norm, changes in (("instance", False), ("none", True)):
+        net = ResnetGenerator(features=8, num_blocks=2, norm=norm).eval()
+        with torch.no_grad():
+            a, b = net(x), net(0.5 * x + 0.25)  # same pattern, another level and contrast
+        assert (not torch.allclose(a, b, atol=1e-2)) == changes, norm
+
+
+def test_without_norm_residual_blocks_start_as_the_identity():
+    net = ResnetGenerator(features=8, num_blocks=3, norm="none")
+    blocks = [m for m in net.modules() if type(m).__name__ == "_ResnetBlock"]
+    assert len(blocks) == 3
+    x = torch.rand(1, 32, 8, 8)
+    for block in blocks:
+        torch.testing.assert_close(block(x), x)
+
+
 def test_generators_script():
-    for net in (ResnetGenerator(features=8, num_blocks=1, tile_size=16), UNetGenerator(features=8, levels=3)):
+    for net in (
+        ResnetGenerator(features=8, num_blocks=1, tile_size=16),
+        UNetGenerator(features=8, levels=3),
+        ResnetGenerator(features=8, num_blocks=1, norm="none"),
+    ):
         scripted = torch.jit.script(net.eval())
         x = torch.rand(1, 1, 21, 18)
         torch.testing.assert_close(scripted(x), net(x))

@@ -41,15 +41,9 @@ def high_frequency_ratio(image: np.ndarray, reference: np.ndarray, cutoff: float
 
 def dihedral_spread(network, image: torch.Tensor) -> torch.Tensor:
     """An uncertainty map: the standard deviation of ``network``'s outputs over the 8 flips and 90-degree
-    rotations of ``image`` (each output mapped back), ``(B, C, h, w)`` -> ``(B, C, H, W)``. Detail that
-    changes with the orientation of the input is detail the input does not determine."""
-    outputs = []
+    rotations of ``image`` (:func:`medrestore.inferers.dihedral_outputs`), ``(B, C, h, w)`` -> ``(B, C, H, W)``.
+    Detail that changes with the orientation of the input is detail the input does not determine."""
+    from medrestore.inferers import dihedral_outputs
+
     with torch.inference_mode():
-        for k in range(4):
-            for flip in (False, True):
-                x = torch.rot90(image, k, dims=(-2, -1))
-                x = torch.flip(x, dims=(-1,)) if flip else x
-                y = network(x)
-                y = torch.flip(y, dims=(-1,)) if flip else y
-                outputs.append(torch.rot90(y, -k, dims=(-2, -1)))
-    return torch.stack(outputs).std(dim=0)
+        return torch.stack(list(dihedral_outputs(network, image))).std(dim=0)

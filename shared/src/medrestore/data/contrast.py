@@ -27,11 +27,16 @@ Paired items carry ``image`` (the input contrast at random settings, degraded), 
 target contrast of the same slice and session at the mid-range spin-echo setting :data:`CANONICAL`:
 same field strength, bias field and blur, no noise) and ``task`` (``t1_t2``, ``t2_t1``, ``t1_pd``).
 A translation cannot know which TR/TE the user wanted, so the truth is a fixed, typical one.
+``domain_sample`` is the target contrast of the same slice and session at a random acquisition of the
+target domain, with the session's noise and the training's tissue jitter: an image an unpaired model
+could output and still be a perfect member of domain B; its score against ``label`` is the ceiling of
+unpaired translation on these data (the benchmark's *domain-B sample* row).
 """
 
 from __future__ import annotations
 
 import os
+import zlib
 
 import numpy as np
 from scipy import ndimage
@@ -161,11 +166,27 @@ def build_contrast_data(
                 rel = os.path.join(part, f"mr_{name}_{contrast.lower()}{kind}.nii.gz")
                 write_slice(os.path.join(output_dir, rel), img, (1, 1))
                 files[contrast, kind] = rel
+        # a member of the target domain for the same slice and session (a random acquisition of that
+        # contrast, noise and tissue jitter as in training): what a perfect unpaired model may output, so
+        # its score against the label is the ceiling of unpaired translation. Its own generator, so that
+        # every other file stays as it was.
+        sample_rng = np.random.default_rng([seed, zlib.crc32(f"{part}/{name}".encode())])
+        for contrast in ("T1", "T2", "PD"):
+            drawn = sample_acquisition(contrast, sample_rng)
+            acq = Acquisition(contrast, drawn.sequence, field, drawn.tr, drawn.te, drawn.flip)
+            if maps is not None:
+                img = _render_maps(*maps, acq, s["bias"], s["blur_sigma"], s["noise"], sample_rng)
+            else:
+                img = render(frac, acq, sample_rng, s["bias"], s["blur_sigma"], s["noise"], tissue_jitter=0.05)
+            rel = os.path.join(part, f"mr_{name}_{contrast.lower()}_domain_sample.nii.gz")
+            write_slice(os.path.join(output_dir, rel), img, (1, 1))
+            files[contrast, "_domain_sample"] = rel
         for task, (a, b) in TASKS.items():
             writer.split[part].append(
                 {
                     "image": files[a, ""],
                     "label": files[b, "_target"],
+                    "domain_sample": files[b, "_domain_sample"],
                     "task": task,
                     "group": name,
                     "source": source,

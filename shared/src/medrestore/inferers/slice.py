@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
 from monai.inferers import SliceInferer, SlidingWindowInferer
 
-__all__ = ["SliceOrImageInferer", "dihedral_ensemble"]
+__all__ = ["SliceOrImageInferer", "dihedral_ensemble", "dihedral_outputs"]
 
 
-def dihedral_ensemble(network, inputs: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-    """Geometric self-ensemble: the mean of ``network`` over the 8 rotations and flips of a
-    ``(B, C, H, W)`` batch, each output mapped back. For networks whose output keeps the input's
-    orientation (denoisers, super-resolution); costs 8 forward passes."""
-    total = None
+def dihedral_outputs(network, inputs: torch.Tensor, *args: Any, **kwargs: Any) -> Iterator[torch.Tensor]:
+    """``network`` over the 8 rotations and flips of a ``(B, C, H, W)`` batch, each output mapped back
+    to the input's orientation (one at a time, so that only one extra output is held)."""
     for k in range(4):
         for flip in (False, True):
             x = torch.rot90(inputs, k, (-2, -1))
             y = network(x.flip(-1) if flip else x, *args, **kwargs)
-            y = torch.rot90(y.flip(-1) if flip else y, -k, (-2, -1))
-            total = y if total is None else total + y
+            yield torch.rot90(y.flip(-1) if flip else y, -k, (-2, -1))
+
+
+def dihedral_ensemble(network, inputs: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    """Geometric self-ensemble: the mean of :func:`dihedral_outputs`. For networks whose output keeps
+    the input's orientation (denoisers, super-resolution); costs 8 forward passes."""
+    total = None
+    for y in dihedral_outputs(network, inputs, *args, **kwargs):
+        total = y if total is None else total + y
     return total / 8
 
 
