@@ -46,6 +46,26 @@ def test_nifti_in_float32_nifti_out_equal_to_the_bundle(deploy_python, bundle, s
     assert np.ptp(app.get_fdata()) > 100  # in the input's units, not a uint8 or [0, 1] image
 
 
+@pytest.mark.parametrize("model, task", [("model.ts", "t1_t2"), ("model_t1_pd.ts", "t1_pd")])
+def test_contrast_translation_writes_a_synthetic_image_equal_to_the_bundle(deploy_python, model, task, tmp_path):
+    """cyclegan_translate's TorchScript files through the app: a synthetic contrast on [0, 1] named as the
+    bundle names it (not "restored"), the input geometry, the same values as the bundle's inference.json."""
+    target = {"t1_t2": "t2", "t1_pd": "pd"}[task]
+    inputs = tmp_path / "in"
+    y, x = np.mgrid[:100, :90]
+    arr = (400 + 300 * np.sin(x / 9.0) * np.cos(y / 13.0)).astype(np.float32)
+    save_nifti(inputs / "a.nii.gz", arr, np.diag([0.8, 0.7, 1, 1]))
+    bundle = BUNDLES / "cyclegan_translate"
+    _app(deploy_python, "cyclegan_translate", inputs / "a.nii.gz", tmp_path / "app", model=bundle / "models" / model)
+    bundle_inference("cyclegan_translate", inputs, tmp_path / "bundle", extra=["--task", task, "--cycle", "false"])
+    name = f"a_synthetic_{target}.nii.gz"
+    assert sorted(p.name for p in (tmp_path / "app").glob("*.nii.gz")) == [name]
+    app, ref = nib.load(tmp_path / "app" / name), nib.load(tmp_path / "bundle" / name)
+    assert app.get_data_dtype() == np.float32 and app.shape == arr.shape and np.allclose(app.affine, ref.affine)
+    np.testing.assert_allclose(app.get_fdata(), ref.get_fdata(), atol=1e-4)
+    assert 0 <= app.get_fdata().min() and app.get_fdata().max() <= 1 and np.ptp(app.get_fdata()) > 0.1
+
+
 @pytest.fixture(scope="module")
 def series(tmp_path_factory) -> Path:
     """Three CT slices with different content (+200 HU per slice), one series."""

@@ -30,6 +30,9 @@ def test_values_are_stored_through_rescale_and_clipped(tmp_path):
     )
     assert stored[0, 0] == np.iinfo(stored.dtype).max
     assert ds.SeriesDescription == "restored by dae_denoise 0.1.0 (Head)"
+    assert describe("cyclegan_translate", "0.2.0", "T1", action="synthetic T2 by") == (
+        "synthetic T2 by cyclegan_translate 0.2.0 (T1)"
+    )
 
 
 def _pixel_corner(ds) -> np.ndarray:

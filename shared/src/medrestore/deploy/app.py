@@ -6,7 +6,8 @@
 (the SDK's ``-i``/``-o``/``-m`` options, or ``HOLOSCAN_INPUT_PATH``/``HOLOSCAN_OUTPUT_PATH``/
 ``HOLOSCAN_MODEL_PATH``). The bundle's metadata and ``inference.json`` are read from the
 TorchScript file (``ckpt_export`` embeds them), so the app needs no bundle folder. Writes
-``<name>_restored.nii.gz`` per input and, for DICOM input, ``<name>_restored_dicom/`` (new series).
+``<name>_restored.nii.gz`` per input and, for DICOM input, ``<name>_restored_dicom/`` (new series);
+a contrast translation (cyclegan_translate) writes ``<name>_synthetic_<contrast>`` instead, as the bundle does.
 With a reconstruction bundle (``modl_recon``) ``-i`` is a k-space file or folder (fastMRI HDF5, NumPy,
 complex NIfTI) and the app writes ``<name>_recon.nii.gz`` (magnitude, float32) per slice.
 Needs ``pip install -r requirements-deploy.txt`` (MONAI Deploy App SDK); runs on CPU.
@@ -31,6 +32,7 @@ from medrestore.deploy.operators import (
     RestoredImageWriterOperator,
     bundle_preprocessing,
     list_inputs,
+    output_naming,
 )
 from medrestore.packaging import verify_file
 
@@ -62,12 +64,14 @@ class RestorationApp(Application):
             os.path.basename(folder) if os.path.basename(os.path.dirname(model_path)) == "models" else meta["name"]
         )
         verify_file(model_path, os.path.join(folder, "large_files.yml"))  # shipped weights: SHA-256 checked
+        postfix, action = ("recon", "reconstructed by") if self.is_reconstruction(meta) else output_naming(model_path)
         writer = RestoredImageWriterOperator(
             self,
             output_dir=str(context.output_path),
             bundle_name=bundle_name,
             bundle_version=meta["version"],
-            postfix="recon" if self.is_reconstruction(meta) else "restored",
+            postfix=postfix,
+            action=action,
             name="writer",
         )
         if self.is_reconstruction(meta):

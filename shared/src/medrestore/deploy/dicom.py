@@ -129,7 +129,9 @@ def _upscale_geometry(ds, shape: tuple[int, int], k: int) -> None:
             delattr(ds, tag)
 
 
-def describe(bundle_name: str, version: str, original: Sequence[str] | str | None = None) -> str:
-    """``"restored by <bundle> <version> (<original description>)"``: the bundle first, so that it
-    survives the 64-character limit of SeriesDescription."""
-    return f"restored by {bundle_name} {version}" + (f" ({original})" if original else "")
+def describe(
+    bundle_name: str, version: str, original: Sequence[str] | str | None = None, action: str = "restored by"
+) -> str:
+    """``"<action> <bundle> <version> (<original description>)"`` (``action`` e.g. ``"restored by"``,
+    ``"synthetic T2 by"``): the bundle first, so that it survives the 64-character limit of SeriesDescription."""
+    return f"{action} {bundle_name} {version}" + (f" ({original})" if original else "")

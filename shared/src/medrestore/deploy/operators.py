@@ -36,7 +36,9 @@ __all__ = [
     "RestorationInputOperator",
     "RestoredImageWriterOperator",
     "bundle_preprocessing",
+    "embedded_inference_config",
     "list_inputs",
+    "output_naming",
 ]
 
 
@@ -104,9 +106,10 @@ class FloatBundleInferenceOperator(MonaiBundleInferenceOperator):
 
 
 class RestoredImageWriterOperator(Operator):
-    """Write each restored ``image`` as ``<output_dir>/<name>_restored.nii.gz`` (float32, input
-    geometry) and, when its ``source`` is DICOM, as ``<output_dir>/<name>_restored_dicom/`` (a new
-    derived series of the source study)."""
+    """Write each restored ``image`` as ``<output_dir>/<name>_<postfix>.nii.gz`` (float32, input
+    geometry; ``postfix`` ``restored`` by default) and, when its ``source`` is DICOM, as
+    ``<output_dir>/<name>_<postfix>_dicom/`` (a new derived series of the source study whose
+    description starts with ``"<action> <bundle> <version>"``)."""
 
     def __init__(
         self,
@@ -116,9 +119,10 @@ class RestoredImageWriterOperator(Operator):
         bundle_name: str,
         bundle_version: str,
         postfix: str = "restored",
+        action: str = "restored by",
         **kwargs,
     ) -> None:
-        self.output_dir, self.postfix = output_dir, postfix
+        self.output_dir, self.postfix, self.action = output_dir, postfix, action
         self.bundle_name, self.bundle_version = bundle_name, bundle_version
         super().__init__(fragment, *args, **kwargs)
 
@@ -144,17 +148,14 @@ class RestoredImageWriterOperator(Operator):
         if is_dicom(source):
             name = Path(source).name.removesuffix(".dcm")
             original = getattr(read_series(source)[0], "SeriesDescription", None)
-            description = describe(self.bundle_name, self.bundle_version, original)
+            description = describe(self.bundle_name, self.bundle_version, original, action=self.action)
             write_derived_series(
                 array, source, os.path.join(self.output_dir, f"{name}_{self.postfix}_dicom"), description
             )
 
 
-# ---- reconstruction bundles (modl_recon): k-space in, magnitude image out
-
-
-def bundle_preprocessing(model_path: str):
-    """The ``preprocessing`` of the ``inference.json`` embedded in a bundle's ``model.ts``."""
+def embedded_inference_config(model_path: str):
+    """A ``monai.bundle.ConfigParser`` of the ``inference.json`` embedded in a bundle's ``model.ts``."""
     import json
     import zipfile
 
@@ -162,9 +163,27 @@ def bundle_preprocessing(model_path: str):
 
     with zipfile.ZipFile(model_path) as zf:
         name = next(n for n in zf.namelist() if n.endswith("extra/inference.json"))
-        config = json.loads(zf.read(name))
-    parser = ConfigParser(config)
-    return parser.get_parsed_content("preprocessing")
+        return ConfigParser(json.loads(zf.read(name)))
+
+
+def output_naming(model_path: str) -> tuple[str, str]:
+    """``(file postfix, what the series description says was done)`` for a bundle's ``model.ts``:
+    ``("synthetic_<contrast>", "synthetic <contrast> by")`` for a contrast translation (its embedded
+    ``inference.json`` names a ``target_contrast``, e.g. cyclegan_translate: the output is a synthetic
+    image, not the input restored), else ``("restored", "restored by")``."""
+    parser = embedded_inference_config(model_path)
+    if "target_contrast" in parser:
+        contrast = str(parser.get_parsed_content("target_contrast"))
+        return f"synthetic_{contrast.lower()}", f"synthetic {contrast} by"
+    return "restored", "restored by"
+
+
+# ---- reconstruction bundles (modl_recon): k-space in, magnitude image out
+
+
+def bundle_preprocessing(model_path: str):
+    """The ``preprocessing`` of the ``inference.json`` embedded in a bundle's ``model.ts``."""
+    return embedded_inference_config(model_path).get_parsed_content("preprocessing")
 
 
 class KSpaceInputOperator(Operator):
