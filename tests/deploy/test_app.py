@@ -13,6 +13,7 @@ import pydicom
 import pytest
 from pydicom.pixels import apply_modality_lut
 
+from medrestore.data import TASKS
 from tests.conftest import BUNDLES, bundle_inference, run_python, save_nifti, write_dicom_series
 
 FINISHED = {"dran_denoise": 1, "dae_denoise": 1, "srgan_sr": 2}  # bundle -> output size / input size
@@ -28,12 +29,17 @@ def _app(python: str, bundle: str, inputs: Path, out: Path, model: Path | None =
     )
 
 
+def _sine_image(noise: float = 0.0) -> np.ndarray:
+    """A 100 x 90 smooth test image around 400 (+ seeded Gaussian noise of std ``noise``), float32."""
+    y, x = np.mgrid[:100, :90]
+    arr = (400 + 300 * np.sin(x / 9.0) * np.cos(y / 13.0)).astype(np.float32)
+    return arr + np.random.default_rng(0).normal(0, noise, arr.shape).astype(np.float32) if noise else arr
+
+
 @pytest.mark.parametrize("bundle, scale", FINISHED.items())
 def test_nifti_in_float32_nifti_out_equal_to_the_bundle(deploy_python, bundle, scale, tmp_path):
     inputs = tmp_path / "in"
-    y, x = np.mgrid[:100, :90]
-    arr = (400 + 300 * np.sin(x / 9.0) * np.cos(y / 13.0)).astype(np.float32)
-    arr += np.random.default_rng(0).normal(0, 40, arr.shape).astype(np.float32)
+    arr = _sine_image(noise=40.0)
     save_nifti(inputs / "a.nii.gz", arr, np.diag([0.8, 0.7, 1, 1]))
     _app(deploy_python, bundle, inputs / "a.nii.gz", tmp_path / "app")
     bundle_inference(bundle, inputs, tmp_path / "bundle")
@@ -50,10 +56,9 @@ def test_nifti_in_float32_nifti_out_equal_to_the_bundle(deploy_python, bundle, s
 def test_contrast_translation_writes_a_synthetic_image_equal_to_the_bundle(deploy_python, model, task, tmp_path):
     """cyclegan_translate's TorchScript files through the app: a synthetic contrast on [0, 1] named as the
     bundle names it (not "restored"), the input geometry, the same values as the bundle's inference.json."""
-    target = {"t1_t2": "t2", "t1_pd": "pd"}[task]
+    target = TASKS[task][1].lower()
     inputs = tmp_path / "in"
-    y, x = np.mgrid[:100, :90]
-    arr = (400 + 300 * np.sin(x / 9.0) * np.cos(y / 13.0)).astype(np.float32)
+    arr = _sine_image()
     save_nifti(inputs / "a.nii.gz", arr, np.diag([0.8, 0.7, 1, 1]))
     bundle = BUNDLES / "cyclegan_translate"
     _app(deploy_python, "cyclegan_translate", inputs / "a.nii.gz", tmp_path / "app", model=bundle / "models" / model)

@@ -157,15 +157,19 @@ def build_contrast_data(
         field = inputs["T1"].field_strength
         targets = {c: Acquisition(c, "spin_echo", field, *CANONICAL[c]) for c in ("T1", "T2", "PD")}
         files = {}
+
+        def write(kind: str, acq: Acquisition, noise: float, gen: np.random.Generator, jitter: float = 0.0):
+            if maps is not None:
+                img = _render_maps(*maps, acq, s["bias"], s["blur_sigma"], noise, gen)
+            else:
+                img = render(frac, acq, gen, s["bias"], s["blur_sigma"], noise, tissue_jitter=jitter)
+            rel = os.path.join(part, f"mr_{name}_{acq.contrast.lower()}{kind}.nii.gz")
+            write_slice(os.path.join(output_dir, rel), img, (1, 1))
+            files[acq.contrast, kind] = rel
+
         for kind, acqs, noise in (("", inputs, s["noise"]), ("_target", targets, 0.0)):
-            for contrast, acq in acqs.items():
-                if maps is not None:
-                    img = _render_maps(*maps, acq, s["bias"], s["blur_sigma"], noise, rng)
-                else:
-                    img = render(frac, acq, rng, s["bias"], s["blur_sigma"], noise)
-                rel = os.path.join(part, f"mr_{name}_{contrast.lower()}{kind}.nii.gz")
-                write_slice(os.path.join(output_dir, rel), img, (1, 1))
-                files[contrast, kind] = rel
+            for acq in acqs.values():
+                write(kind, acq, noise, rng)
         # a member of the target domain for the same slice and session (a random acquisition of that
         # contrast, noise and tissue jitter as in training): what a perfect unpaired model may output, so
         # its score against the label is the ceiling of unpaired translation. Its own generator, so that
@@ -174,13 +178,7 @@ def build_contrast_data(
         for contrast in ("T1", "T2", "PD"):
             drawn = sample_acquisition(contrast, sample_rng)
             acq = Acquisition(contrast, drawn.sequence, field, drawn.tr, drawn.te, drawn.flip)
-            if maps is not None:
-                img = _render_maps(*maps, acq, s["bias"], s["blur_sigma"], s["noise"], sample_rng)
-            else:
-                img = render(frac, acq, sample_rng, s["bias"], s["blur_sigma"], s["noise"], tissue_jitter=0.05)
-            rel = os.path.join(part, f"mr_{name}_{contrast.lower()}_domain_sample.nii.gz")
-            write_slice(os.path.join(output_dir, rel), img, (1, 1))
-            files[contrast, "_domain_sample"] = rel
+            write("_domain_sample", acq, s["noise"], sample_rng, jitter=0.05)
         for task, (a, b) in TASKS.items():
             writer.split[part].append(
                 {

@@ -98,6 +98,14 @@ class _TiledGenerator(nn.Module):
         return out / total
 
 
+NORMS = ("instance", "none")
+
+
+def _check_norm(norm: str) -> None:
+    if norm not in NORMS:
+        raise ValueError(f"norm must be one of {NORMS}, got {norm!r}.")
+
+
 def _norm(kind: str, channels: int) -> nn.Module:
     """Instance norm (published) or nothing (``"none"``: the absolute intensity, which says the tissue
     of a windowed MR image, reaches every layer, and a tile's output does not depend on the tile)."""
@@ -155,8 +163,7 @@ class ResnetGenerator(_TiledGenerator):
         self.tile_size = int(tile_size)
         if upsample not in ("resize_conv", "transpose"):
             raise ValueError(f"upsample must be 'resize_conv' or 'transpose', got {upsample!r}.")
-        if norm not in ("instance", "none"):
-            raise ValueError(f"norm must be 'instance' or 'none', got {norm!r}.")
+        _check_norm(norm)
         f = features
         layers: list[nn.Module] = [
             nn.ReflectionPad2d(3),
@@ -218,8 +225,7 @@ class UNetGenerator(_TiledGenerator):
     ) -> None:
         super().__init__()
         self.tile_size = int(tile_size)
-        if norm not in ("instance", "none"):
-            raise ValueError(f"norm must be 'instance' or 'none', got {norm!r}.")
+        _check_norm(norm)
         self.multiple = 2 ** (levels - 1)
         self.unet = UNet(
             spatial_dims=2,
