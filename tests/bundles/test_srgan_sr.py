@@ -10,6 +10,7 @@ import nibabel as nib
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from medrestore.networks import SRResNet
 from tests.bundles.restoration_suite import *  # noqa: F403 (the shared bundle tests)
@@ -48,6 +49,9 @@ def test_evaluate_reports_each_degradation(evaluated):
     assert set(rows) == {"bicubic", "kspace", "blur"}
     assert all(row["n"] == "2" and 5 < float(row["val_psnr_mean"]) < 60 for row in rows.values())
     assert all(20 < float(row["val_lr_psnr_mean"]) < 80 for row in rows.values())
+    # PNG columns: low resolution, super-resolved, high resolution, the flip/rotation spread (uncertainty
+    # view, no error map of its own) and the error map of the super-resolved image; 128-pixel crops
+    assert Image.open(evaluated / SR_SPEC.evaluation_png).size[0] == 5 * 128
 
 
 def test_x4_trains_and_upsamples_by_four(tiny_dataset, tmp_path):

@@ -34,13 +34,21 @@ class ComparisonPNGSaver:
         num_samples: items shown, one row each. Defaults to 4.
         crop: side of the square crop shown. Defaults to 128.
         names: column titles of (image, pred, label). Defaults to ("noisy", "restored", "clean").
+        extra: ``{column title: output key}`` of further maps shown as they are, without an error map
+            (e.g. an uncertainty map from :class:`medrestore.transforms.DihedralSpreadd`).
     """
 
     def __init__(
-        self, filename: str, num_samples: int = 4, crop: int = 128, names=("noisy", "restored", "clean")
+        self,
+        filename: str,
+        num_samples: int = 4,
+        crop: int = 128,
+        names=("noisy", "restored", "clean"),
+        extra: dict[str, str] | None = None,
     ) -> None:
         self.filename, self.num_samples, self.crop = filename, num_samples, crop
         self.names = tuple(names)
+        self.extra = dict(extra or {})
         self.rows: list[dict[str, np.ndarray]] = []
 
     def attach(self, engine: Engine) -> None:
@@ -60,11 +68,14 @@ class ComparisonPNGSaver:
         for item in items:
             if len(self.rows) >= self.num_samples:
                 return
-            if all(k in item for k in ("image", "pred", "label")):
+            if all(k in item for k in ("image", "pred", "label", *self.extra.values())):
                 image = _nearest_to(item["image"], item["pred"])
                 planes = (self._plane(image), self._plane(item["pred"]), self._plane(item["label"]))
-                self.rows.append(dict(zip(self.names, planes)))
+                row = dict(zip(self.names, planes))
+                row.update({title: self._plane(item[key]) for title, key in self.extra.items()})
+                self.rows.append(row)
 
     def write(self, engine: Engine) -> None:
         if self.rows:
-            save_png(self.filename, comparison_grid(self.rows, reference=self.names[2]))
+            grid = comparison_grid(self.rows, reference=self.names[2], no_error=tuple(self.extra))
+            save_png(self.filename, grid)

@@ -12,6 +12,7 @@ from .resolution import (
 )
 from .sampling import ForegroundWeightd, RandSliced
 from .translation import ApplyNetworkd, StructureReportd
+from .uncertainty import DihedralSpreadd
 from .validation import ImageInputError, LoadImageCheckedd, ValidateImaged, check_inputs, source_name
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "StructureReportd",
     "CropBorderd",
     "DegradeResolutiond",
+    "DihedralSpreadd",
     "ForegroundWeightd",
     "RandSliced",
     "LowResolutionConsistencyd",
