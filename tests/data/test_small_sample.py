@@ -1,4 +1,5 @@
 import json
+import re
 from pathlib import Path
 
 import nibabel as nib
@@ -48,9 +49,25 @@ def test_split_is_disjoint_and_seeded(built):
     train = " ".join(names["training"])
     for held_out in ("dipy_t1_coronal", "ct_small", "colin27_ax126", "colin27_ax120"):
         assert held_out not in train
-    seeds = [it["noise_seed"] for it in datalist["validation"] + datalist["test"]]
+    seeds = [it["noise_seed"] for it in datalist["validation"] + datalist["test"] + datalist["unseen_source"]]
     assert len(set(seeds)) == len(seeds)
     assert {it["modality"] for it in datalist["test"]} == {"CT", "MR", "XR"}
+
+
+def test_unseen_source_split_holds_whole_sources_out(built):
+    _, datalist = built
+    unseen = datalist["unseen_source"]
+    assert {it["modality"] for it in unseen} == {"CT", "MR", "XR"}
+    seen = " ".join(it["image"] for part in ("training", "validation", "test") for it in datalist[part])
+    for source in ("dipy_t1_coronal", "mr_small", "s0_10", "ct_small"):
+        assert any(source in it["image"] for it in unseen) and source not in seen
+    # the radiograph is held out by region: tiles of its right part (columns >= 1024) are unseen only
+    assert all(it["image"].endswith("_right.nii.gz") for it in unseen if it["modality"] == "XR")
+    for part in ("training", "validation", "test"):
+        for it in datalist[part]:
+            if it["modality"] == "XR":
+                size, col = re.search(r"_t(\d+)_r\d+_c(\d+)\.nii", it["image"]).groups()
+                assert int(col) + int(size) <= 1024, it["image"]
 
 
 def test_resize_pads_to_square_and_averages():

@@ -2,12 +2,18 @@
 
     python -m medrestore.benchmarks.dae_denoise --output_dir docs/benchmarks
 
-On the test split of the small-sample data (``medrestore-data small_sample``), at every setting of
+On the test split (the training sources, other regions) and the unseen-source split (whole sources
+never trained on) of the small-sample data (``medrestore-data small_sample``, 64 x 64), and on the
+same unseen sources at native resolution (the unseen-source split of ``medrestore-data denoising``:
+whole slices and 256-pixel radiograph tiles through the bundle's 64 x 64 windows, as a user runs it), at every setting of
 Gondara's noise grid (:data:`medrestore.noise.GONDARA_NOISE_GRID`), with the same noise (fixed
 seeds) for every method: noisy input, 3 x 3 median filter, NL-means (scikit-image, fast mode, ``h``
 tuned per setting on the validation split), the DAE trained on MR only, the DAE trained on the
 CT/MR/X-ray mix (the bundle's shipped ``models/model.pt``) and, at the one setting inside its
 training range (Gaussian, std 0.1), the dran_denoise bundle. Every output is clipped to ``[0, 1]``.
+Intensity bias on low-noise images (:data:`LOW_NOISE_STDS`, clean included): the mean of
+``|restored - clean|`` over the background (clean intensity below :data:`BACKGROUND`), against the
+noise std.
 
 The MR-only model (the 100 MR images of the training list, as many iterations as the shipped model)
 and the learning-curve models (the first 50, 100, 200 and 300 images of the balanced training list,
@@ -33,6 +39,7 @@ from torch import nn
 
 from medrestore.benchmarks.timing import median_seconds
 from medrestore.cli.demo import REPO
+from medrestore.config import as_flag
 from medrestore.data.datalist import load_windowed_split
 from medrestore.data.small_sample import build_small_sample_data, select_items
 from medrestore.evaluation import psnr_ssim, summarize
@@ -47,6 +54,10 @@ NLM_H_FACTORS = (0.4, 0.6, 0.8, 1.0, 1.2)
 LEARNING_CURVE = (50, 100, 200, 300)
 CURVE_ITERATIONS = 2000  # training budget of every learning-curve model (the shipped model had 6000)
 DRAN_SETTINGS = (0,)  # Gaussian std 0.1: inside DRAN's training range (sigma 0-0.2); the others are not
+SPLITS = ("test", "unseen_source", "unseen_source_native")
+LOW_NOISE_STDS = (0.0, 0.01, 0.03)  # Gaussian std of the intensity-bias check (0: the clean image itself)
+BACKGROUND = 0.02  # clean intensity (on the [0, 1] window) below which a pixel counts as background
+TARGET_SSIM_OVER_NLM = 0.02  # issue 14: DAE SSIM >= NL-means + 0.02 at every setting of the unseen split
 
 
 def noise_std(setting) -> float:
@@ -161,6 +172,35 @@ def methods(nets: dict[str, tuple[nn.Module, object]], tuned: dict[int, float]) 
     return out
 
 
+def low_noise_bias(items: list[dict], nets: dict, inferer) -> dict[str, dict[str, float]]:
+    """``{std: {method: mean |restored - clean| over the background pixels of all images}}`` (pooled, so an
+    image with a few dark pixels weighs little) at each of
+    :data:`LOW_NOISE_STDS` (seeded Gaussian noise), for NL-means (h = 0.8 std; the clean image itself
+    at std 0) and every network of ``nets`` (name -> DAE) through ``inferer``."""
+    from skimage.restoration import denoise_nl_means
+
+    out: dict[str, dict[str, float]] = {}
+    rng = np.random.default_rng(20261206)
+    for std in LOW_NOISE_STDS:
+        errors: dict[str, list[np.ndarray]] = {}
+        for item in items:
+            clean = item["clean"]
+            background = clean < BACKGROUND
+            if not background.any():
+                continue
+            y = clean + std * rng.standard_normal(clean.shape)
+            restored = {
+                "NL-means": y if std == 0 else denoise_nl_means(y, h=0.8 * std, sigma=std, patch_size=5, fast_mode=True)
+            }
+            with torch.inference_mode():
+                for name, net in nets.items():
+                    restored[name] = inferer(torch.as_tensor(y, dtype=torch.float32)[None, None], net)[0, 0].numpy()
+            for name, r in restored.items():
+                errors.setdefault(name, []).append(np.abs(np.clip(r, 0, 1) - clean)[background])
+        out[str(std)] = {name: float(np.concatenate(v).mean()) for name, v in errors.items()}
+    return out
+
+
 def _learning_curve_png(path: str, counts: list[int], ssim: list[dict], baselines: dict[str, float]) -> None:
     import matplotlib
 
@@ -193,6 +233,7 @@ def _learning_curve_png(path: str, counts: list[int], ssim: list[dict], baseline
 def run(
     output_dir: str = "docs/benchmarks",
     data_dir: str | None = None,
+    native_dir: str | None = None,
     work_dir: str | None = None,
     max_images: int | None = None,
     learning_curve: bool = True,
@@ -202,9 +243,13 @@ def run(
     ``iterations`` (training iterations of the extra models; default as many as the shipped model's)
     make a quick smoke run."""
     torch.manual_seed(0)
+    learning_curve = as_flag(learning_curve, "learning_curve")  # "--learning_curve false" arrives as a string
     data_dir = data_dir or os.path.join(REPO, "data", "small_sample")
     work_dir = work_dir or os.path.join(REPO, "eval", "dae_benchmark")
-    test = load_windowed_split(data_dir, "test", build_small_sample_data)[:max_images]
+    native_dir = native_dir or os.path.join(REPO, "data", "denoising")
+    splits = {split: load_windowed_split(data_dir, split, build_small_sample_data)[:max_images] for split in SPLITS[:2]}
+    splits["unseen_source_native"] = load_windowed_split(native_dir, "unseen_source")[:max_images]
+    test = splits["test"]
     validation = load_windowed_split(data_dir, "validation", build_small_sample_data)[:max_images]
 
     ckpts = {"DAE MR-only": train_variant(work_dir, data_dir, "mr_only", ["MR"], None, iterations)}
@@ -223,30 +268,33 @@ def run(
     algos = methods(nets, tuned)
     shown = _first_of_each_modality(test)
 
-    scores: dict = {}  # (setting index, method) -> list of (modality, psnr, ssim)
+    scores: dict = {}  # (split, setting index, method) -> list of (modality, psnr, ssim)
     crops: dict = {}
-    for index, setting in enumerate(GONDARA_NOISE_GRID):
-        for item in test:
-            y = noisy_version(item, index)
-            for name, fn in algos.items():
-                restored = fn(y, index)
-                if restored is None:
-                    continue
-                restored = np.clip(restored, 0, 1)
-                p, s = psnr_ssim(restored, item["clean"])
-                scores.setdefault((index, name), []).append((item["modality"], p, s))
-                if index in (0, 1) and item is shown[item["modality"]]:
-                    crops.setdefault((index, item["modality"]), {"clean": item["clean"]})[name] = restored
-        print(
-            f"{noise_setting_name(setting)}: "
-            + ", ".join(
-                f"{n} SSIM {np.mean([v[2] for v in scores[(index, n)]]):.3f}" for n in algos if (index, n) in scores
-            ),
-            flush=True,
-        )
+    for split, items in splits.items():
+        for index, setting in enumerate(GONDARA_NOISE_GRID):
+            for item in items:
+                y = noisy_version(item, index)
+                for name, fn in algos.items():
+                    restored = fn(y, index)
+                    if restored is None:
+                        continue
+                    restored = np.clip(restored, 0, 1)
+                    p, s = psnr_ssim(restored, item["clean"])
+                    scores.setdefault((split, index, name), []).append((item["modality"], p, s))
+                    if split == "test" and index in (0, 1) and item is shown[item["modality"]]:
+                        crops.setdefault((index, item["modality"]), {"clean": item["clean"]})[name] = restored
+            print(
+                f"{split}, {noise_setting_name(setting)}: "
+                + ", ".join(
+                    f"{n} SSIM {np.mean([v[2] for v in scores[(split, index, n)]]):.3f}"
+                    for n in algos
+                    if (split, index, n) in scores
+                ),
+                flush=True,
+            )
 
     table: dict = {}
-    for (index, name), vals in scores.items():
+    for (split, index, name), vals in scores.items():
         key = noise_setting_name(GONDARA_NOISE_GRID[index])
         entry = {"psnr": summarize(v[1] for v in vals), "ssim": summarize(v[2] for v in vals)}
         for modality in sorted({v[0] for v in vals}):
@@ -254,7 +302,9 @@ def run(
                 "psnr": summarize(v[1] for v in vals if v[0] == modality),
                 "ssim": summarize(v[2] for v in vals if v[0] == modality),
             }
-        table.setdefault(key, {})[name] = entry
+        table.setdefault(split, {}).setdefault(key, {})[name] = entry
+    daes = {name: net for name, (net, _) in nets.items() if name.startswith("DAE")}
+    bias = {split: low_noise_bias(items, daes, inferer) for split, items in splits.items()}
 
     curve = {}
     if learning_curve:
@@ -281,24 +331,45 @@ def run(
     names = [n for n in algos]
     settings = [noise_setting_name(s) for s in GONDARA_NOISE_GRID]
     margins = {
-        s: {b: table[s]["DAE mix"]["ssim"]["mean"] - table[s][b]["ssim"]["mean"] for b in ("median 3x3", "NL-means")}
-        for s in settings
+        split: {
+            s: {
+                b: table[split][s]["DAE mix"]["ssim"]["mean"] - table[split][s][b]["ssim"]["mean"]
+                for b in ("median 3x3", "NL-means")
+            }
+            for s in settings
+        }
+        for split in SPLITS
     }
     mr_margins = {
-        s: table[s]["DAE mix"]["MR"]["ssim"]["mean"] - table[s]["DAE MR-only"]["MR"]["ssim"]["mean"] for s in settings
+        s: table["test"][s]["DAE mix"]["MR"]["ssim"]["mean"] - table["test"][s]["DAE MR-only"]["MR"]["ssim"]["mean"]
+        for s in settings
     }
     targets = {
         "dae_ssim_minus_baseline": margins,
-        "dae_ssim_above_median_and_nlm_at_every_setting": all(v > 0 for m in margins.values() for v in m.values()),
+        "dae_ssim_above_median_and_nlm_at_every_setting": {
+            split: all(v > 0 for m in margins[split].values() for v in m.values()) for split in SPLITS
+        },
+        "dae_ssim_at_least_nlm_plus_0.02_at_every_setting": {
+            split: all(m["NL-means"] >= TARGET_SSIM_OVER_NLM for m in margins[split].values()) for split in SPLITS
+        },
+        "dae_background_bias_below_noise_std": {
+            split: all(b["DAE mix"] < std for std, b in ((float(k), v) for k, v in bias[split].items()) if std > 0)
+            for split in SPLITS
+        },
         "mix_minus_mr_only_ssim_on_mr": mr_margins,
         "mix_at_least_mr_only_on_mr_at_every_setting": all(v >= 0 for v in mr_margins.values()),
     }
     result = {
-        "command": "python -m medrestore.benchmarks.dae_denoise --output_dir docs/benchmarks",
+        "command": "python -m medrestore.benchmarks.dae_denoise --output_dir docs/benchmarks"
+        + ("" if learning_curve else " --learning_curve false"),
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, {torch.get_num_threads()} threads",
-        "test_images": {m: sum(it["modality"] == m for it in test) for m in ("MR", "CT", "XR")},
+        "images": {
+            split: {m: sum(it["modality"] == m for it in items) for m in ("MR", "CT", "XR")}
+            for split, items in splits.items()
+        },
         "nlm_h_factor_per_setting": {settings[i]: k for i, k in tuned.items()},
         "scores": table,
+        "background_bias": bias,
         "learning_curve_test_ssim": {str(n): v for n, v in curve.items()},
         "seconds_per_image": seconds,
         "targets": targets,
@@ -318,7 +389,7 @@ def run(
     save_png(os.path.join(output_dir, "dae_denoise_crops.png"), comparison_grid(rows, reference="clean"))
     if curve:
         baselines = {  # mean over settings of the mean test SSIM: the same images and weights as the curve
-            k: float(np.mean([per_method[k]["ssim"]["mean"] for per_method in table.values()]))
+            k: float(np.mean([per_method[k]["ssim"]["mean"] for per_method in table["test"].values()]))
             for k in ("median 3x3", "NL-means", "noisy")
         }
         _learning_curve_png(
@@ -335,6 +406,11 @@ def _first_of_each_modality(items: list[dict]) -> dict[str, dict]:
     return out
 
 
+def _table_head(title: str, columns: list[str]) -> list[str]:
+    """Markdown lines of a section title and a table header."""
+    return ["", f"## {title}", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+
+
 def write_markdown(path: str, r: dict, names: list[str]) -> None:
     t = r["targets"]
     met = lambda ok: "**met**" if ok else "**not met**"  # noqa: E731
@@ -343,55 +419,66 @@ def write_markdown(path: str, r: dict, names: list[str]) -> None:
         digits = 3 if k == "ssim" else 2
         return f"{e[k]['mean']:.{digits}f} ± {e[k]['std']:.{digits}f}"
 
+    def margins(split: str, baseline: str) -> str:
+        return ", ".join(f"{s}: {m[baseline]:+.3f}" for s, m in t["dae_ssim_minus_baseline"][split].items())
+
     lines = [
         "# dae_denoise benchmark",
         "",
-        f"Reproduce: `{r['command']}` (needs `pip install -r requirements-benchmark.txt`; trains the MR-only and "
-        f"learning-curve models with the bundle's train.json on first use). Machine: {r['machine']}.",
-        f"Test split of `medrestore-data small_sample` (64 × 64; {r['test_images']}), each image degraded at every setting of "
+        f"Reproduce: `{r['command']}` (needs `pip install -r requirements-benchmark.txt`; trains the MR-only "
+        f"{'and learning-curve models' if r['learning_curve_test_ssim'] else 'model (and, without --learning_curve false, the learning-curve models)'} "
+        f"with the bundle's train.json on first use). Machine: {r['machine']}.",
+        f"Splits of `medrestore-data small_sample` (64 × 64): test = the training sources' held-out regions {r['images']['test']}; "
+        f"unseen_source = whole sources never trained on (dipy T1 coronal, MR_small, dipy S0_10, CT_small, the radiograph's right part) "
+        f"{r['images']['unseen_source']}; unseen_source_native = the same unseen sources at native resolution (`medrestore-data denoising`'s "
+        f"unseen-source split: whole slices and 256-pixel radiograph tiles through the bundle's 64 × 64 windows) {r['images']['unseen_source_native']}. "
+        "Each image is degraded at every setting of "
         "the noise grid with fixed seeds; noise std = p·σ on the [0, 1] window (Poisson: p·(N − λ), N ~ Poisson(λ)); "
         "inputs not clipped, every output clipped to [0, 1]. SSIM (data range 1, 11 × 11 Gaussian window) and PSNR "
-        "(peak 1) from MONAI's metrics, mean ± sample std over the test images.",
+        "(peak 1) from MONAI's metrics, mean ± sample std over the images.",
         f"NL-means h factor (× noise std) tuned per setting on the validation split: {r['nlm_h_factor_per_setting']}. "
         "DRAN (dran_denoise bundle, blind Gaussian σ ≤ 0.2) is reported only at Gaussian std 0.1, the one setting inside its training range.",
         "",
         "## Targets",
         "",
-        f"- DAE (mix) SSIM above median 3 × 3 and NL-means at every setting: {met(t['dae_ssim_above_median_and_nlm_at_every_setting'])} "
-        "(DAE − baseline: "
-        + "; ".join(
-            f"{s}: " + ", ".join(f"{b} {v:+.3f}" for b, v in m.items()) for s, m in t["dae_ssim_minus_baseline"].items()
-        )
-        + ").",
+    ]
+    for split in SPLITS:
+        lines += [
+            f"- {split}: DAE (mix) SSIM ≥ NL-means + {TARGET_SSIM_OVER_NLM} at every setting: "
+            f"{met(t['dae_ssim_at_least_nlm_plus_0.02_at_every_setting'][split])} (DAE − NL-means: {margins(split, 'NL-means')}).",
+            f"- {split}: DAE (mix) SSIM above median 3 × 3 and NL-means at every setting: "
+            f"{met(t['dae_ssim_above_median_and_nlm_at_every_setting'][split])} (DAE − median: {margins(split, 'median 3x3')}).",
+            f"- {split}: no intensity bias on low-noise images (mean |restored − clean| over the background, clean < "
+            f"{BACKGROUND}, below the noise std): {met(t['dae_background_bias_below_noise_std'][split])}.",
+        ]
+    lines += [
         f"- Mixed-modality DAE at least as good as the MR-only DAE on the MR test images: {met(t['mix_at_least_mr_only_on_mr_at_every_setting'])} "
         "(mix − MR-only SSIM: "
         + ", ".join(f"{s}: {v:+.3f}" for s, v in t["mix_minus_mr_only_ssim_on_mr"].items())
         + ").",
     ]
-    for metric, title in (("ssim", "SSIM"), ("psnr", "PSNR (dB)")):
-        lines += [
-            "",
-            f"## {title}, all test images",
-            "",
-            "| setting | " + " | ".join(names) + " |",
-            "|---|" + "---|" * len(names),
-        ]
-        for s, res in r["scores"].items():
-            lines.append(f"| {s} | " + " | ".join(fmt(res[n], metric) if n in res else "—" for n in names) + " |")
-    lines += [
-        "",
-        "## SSIM per modality",
-        "",
-        "| setting | modality | " + " | ".join(names) + " |",
-        "|---|---|" + "---|" * len(names),
-    ]
-    for s, res in r["scores"].items():
-        for m in ("MR", "CT", "XR"):
-            lines.append(
-                f"| {s} | {m} | "
-                + " | ".join(fmt(res[n][m], "ssim") if n in res and m in res[n] else "—" for n in names)
-                + " |"
-            )
+    for split in SPLITS:
+        for metric, title in (("ssim", "SSIM"), ("psnr", "PSNR (dB)")):
+            lines += _table_head(f"{title}, {split}", ["setting", *names])
+            for s, res in r["scores"][split].items():
+                lines.append(f"| {s} | " + " | ".join(fmt(res[n], metric) if n in res else "—" for n in names) + " |")
+        lines += _table_head(f"SSIM per modality, {split}", ["setting", "modality", *names])
+        for s, res in r["scores"][split].items():
+            for m in ("MR", "CT", "XR"):
+                lines.append(
+                    f"| {s} | {m} | "
+                    + " | ".join(fmt(res[n][m], "ssim") if n in res and m in res[n] else "—" for n in names)
+                    + " |"
+                )
+    methods_bias = list(next(iter(r["background_bias"]["test"].values())))
+    lines += _table_head(
+        f"Intensity bias on low-noise images: mean |restored − clean| over the background (clean < {BACKGROUND})",
+        ["split", "Gaussian std", *methods_bias],
+    )
+    for split in SPLITS:
+        for std, row in r["background_bias"][split].items():
+            lines.append(f"| {split} | {std} | " + " | ".join(f"{row[m]:.4f}" for m in methods_bias) + " |")
+    lines += ["", "NL-means at std 0 is the clean input itself (0 by construction)."]
     if r["learning_curve_test_ssim"]:
         lines += [
             "",

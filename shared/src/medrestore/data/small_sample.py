@@ -5,20 +5,23 @@ Command line (``fire``)::
     medrestore-data small_sample --output_dir data/small_sample
 
 Gondara (ICDMW 2016) trains a convolutional denoising autoencoder on ~300 images resized to
-64 x 64 and reports that mixing modalities helps. This builder draws such a set from the allowed
-sources with a patient/region split (the split of :func:`medrestore.data.build_denoising_data`
-before it gained its unseen-source split; the shipped dae_denoise weights were trained on it):
+64 x 64 and reports that mixing modalities helps. This builder draws such a set from the allowed sources with the split of
+:func:`medrestore.data.build_denoising_data` (whole sources held out as ``unseen_source``):
 
 * **training** (300: 100 MR, 100 CT, 100 X-ray): Colin27 axial slices z < 118 and coronal
-  slices cut at z < 118, dipy ``S0_10``/``aniso_vox`` and nibabel ``example4d`` slices, each
-  resized whole to 64 x 64; the J2K head CT resized whole and as 256/128-pixel tiles (two HU
-  windows) plus seeded ellipse phantoms; 256/128-pixel tiles of the ``RG1_UNCR`` radiograph
-  rows < 1280. Each modality is shuffled with a fixed seed and the list interleaved MR, CT,
-  X-ray, so its first ``n`` items are a balanced, varied subset (the learning curve trains on the first 50, 100, 200 and 300).
-* **validation**: Colin27 z 118-125, ``MR_small``, radiograph rows 1280-1535, phantoms with
-  other seeds (no real CT is left for validation).
-* **test**: Colin27 z >= 126, dipy ``t1_coronal_slice`` (whole and quadrants), ``CT_small``
-  (whole and quadrants, two windows), radiograph rows >= 1536.
+  slices cut at z < 118, dipy ``aniso_vox`` and nibabel ``example4d`` slices, each resized whole to
+  64 x 64; the J2K head CT rows < 320 resized whole and as 256/128/64-pixel tiles (two HU windows)
+  plus seeded ellipse phantoms; 256/128/64-pixel tiles of the ``RG1_UNCR`` radiograph's left part
+  (columns < 1024) rows < 1024. Each modality is shuffled with a fixed seed and the list
+  interleaved MR, CT, X-ray, so its first ``n`` items are a balanced, varied subset (the learning
+  curve trains on the first 50, 100, 200 and 300).
+* **validation**: Colin27 z 118-125, the J2K rows 320-383 (64-pixel tiles), radiograph left rows
+  1024-1279, phantoms with other seeds.
+* **test** (in distribution: the training sources, other regions): Colin27 z >= 126, the J2K rows
+  >= 384 (128-pixel tiles, two windows), radiograph left rows >= 1280.
+* **unseen_source** (sources never trained, validated or tuned on): dipy ``t1_coronal_slice``
+  (whole and quadrants), ``MR_small``, dipy ``S0_10`` slices, ``CT_small`` (whole and 64-pixel
+  tiles, two windows), the radiograph's right part (columns >= 1024).
 
 Each item stores a 64 x 64 float32 NIfTI in native units and the intensity ``window`` of the image
 it was cut from (so that a tile keeps the contrast of its slice), its ``modality`` and, outside
@@ -34,7 +37,14 @@ import torch
 import torch.nn.functional as F
 
 from medrestore.data import sources
-from medrestore.data.builder import CT_SOFT_TISSUE_WINDOW, CT_WINDOW, tiles, write_datalist, write_slice
+from medrestore.data.builder import (
+    CT_SOFT_TISSUE_WINDOW,
+    CT_WINDOW,
+    RADIOGRAPH_SPLIT_COLUMN,
+    tiles,
+    write_datalist,
+    write_slice,
+)
 from medrestore.data.phantoms import random_ellipse_phantom
 from medrestore.transforms.intensity import window_bounds
 
@@ -83,7 +93,7 @@ def _mr_training(colin: np.ndarray) -> list[tuple[str, np.ndarray, tuple[float, 
     for y in range(30, 200, 6):
         sl = colin[:, y, :118]
         out.append((f"colin27_cor{y:03d}", resize(sl), window_bounds(sl)))
-    for name in ("S0_10", "aniso_vox"):
+    for name in ("aniso_vox",):  # S0_10 is an unseen source
         vol = sources.load_dipy(name).array
         for z in range(vol.shape[2]):
             if vol[:, :, z].max() > 0:
@@ -118,26 +128,31 @@ def build_small_sample_data(
         "CT": [],
         "XR": [],
     }
+    ct_top = ct[:320]  # rows 320-383 validate, >= 384 test (the denoising builder's split)
     for window_name, window in (("wide", CT_WINDOW), ("soft", CT_SOFT_TISSUE_WINDOW)):
-        training["CT"].append((f"j2k_head_{window_name}", resize(ct), window))
-        for tile_size in (256, 128):
-            for name, tile in _tiles(ct, tile_size, (0, ct.shape[0]), ct_min_std):
+        training["CT"].append((f"j2k_head_{window_name}", resize(ct_top), window))
+        for tile_size in (256, 128, 64):
+            for name, tile in _tiles(ct_top, tile_size, (0, ct_top.shape[0]), ct_min_std):
                 training["CT"].append((f"j2k_head_{window_name}_{name}", tile, window))
     num_phantoms = max(0, n - len(training["CT"]))
     training["CT"] = _spread(training["CT"], n - num_phantoms)
     training["CT"] += [
         (f"phantom{i:03d}", random_ellipse_phantom((64, 64), seed=i), (0.0, 1.0)) for i in range(num_phantoms)
     ]
-    xr = [(f"rg1_{name}", t, cr_window) for s in (256, 128) for name, t in _tiles(cr, s, (0, 1280), cr_min_std)]
+    cr_left, cr_right = cr[:, :RADIOGRAPH_SPLIT_COLUMN], cr[:, RADIOGRAPH_SPLIT_COLUMN:]
+    xr = [
+        (f"rg1_{name}", t, cr_window) for s in (256, 128, 64) for name, t in _tiles(cr_left, s, (0, 1024), cr_min_std)
+    ]
     training["XR"] = _spread(xr, n)
 
     validation = [
         (f"colin27_ax{z:03d}", "MR", resize(colin[:, :, z]), window_bounds(colin[:, :, z])) for z in range(118, 126)
     ]
-    mr_small = sources.load_dicom_testfile("MR_small.dcm", "MR").array
-    validation.append(("mr_small", "MR", resize(mr_small), window_bounds(mr_small)))
     validation += [
-        (f"rg1_{name}", "XR", t, cr_window) for name, t in _spread(_tiles(cr, 128, (1280, 1536), cr_min_std), 8)
+        (f"j2k_head_{name}", "CT", t, CT_WINDOW) for name, t in _spread(_tiles(ct, 64, (320, 384), ct_min_std), 4)
+    ]
+    validation += [
+        (f"rg1_{name}", "XR", t, cr_window) for name, t in _spread(_tiles(cr_left, 128, (1024, 1280), cr_min_std), 8)
     ]
     validation += [
         (f"phantom{i:03d}", "CT", random_ellipse_phantom((64, 64), seed=i), (0.0, 1.0)) for i in range(900, 906)
@@ -146,22 +161,43 @@ def build_small_sample_data(
     test = [
         (f"colin27_ax{z:03d}", "MR", resize(colin[:, :, z]), window_bounds(colin[:, :, z])) for z in range(126, 172, 2)
     ]
-    t1 = sources.load_dipy("t1_coronal_slice").array
-    t1_window = window_bounds(t1)
-    test.append(("dipy_t1_coronal", "MR", resize(t1), t1_window))
-    h, w = t1.shape
-    quads = [t1[: h // 2, : w // 2], t1[: h // 2, w // 2 :], t1[h // 2 :, : w // 2], t1[h // 2 :, w // 2 :]]
-    test += [(f"dipy_t1_coronal_q{i}", "MR", resize(q), t1_window) for i, q in enumerate(quads)]
-    ct_small = sources.load_dicom_testfile("CT_small.dcm", "CT").array
     for window_name, window in (("wide", CT_WINDOW), ("soft", CT_SOFT_TISSUE_WINDOW)):
-        test.append((f"ct_small_{window_name}", "CT", resize(ct_small), window))
-        test += [(f"ct_small_{window_name}_{name}", "CT", t, window) for name, t in _tiles(ct_small, 64, (0, 128), 0.0)]
+        test += [
+            (f"j2k_head_{window_name}_{name}", "CT", t, window)
+            for name, t in _tiles(ct, 128, (384, ct.shape[0]), ct_min_std)
+        ]
     xr_test = [
-        (f"rg1_{name}", t, cr_window) for s in (256, 128) for name, t in _tiles(cr, s, (1536, cr.shape[0]), cr_min_std)
+        (f"rg1_{name}", t, cr_window)
+        for s in (256, 128)
+        for name, t in _tiles(cr_left, s, (1280, cr.shape[0]), cr_min_std)
     ]
     test += [(name, "XR", t, wnd) for name, t, wnd in _spread(xr_test, 20)]
 
-    split: dict[str, list[dict]] = {"training": [], "validation": [], "test": []}
+    unseen = []
+    t1 = sources.load_dipy("t1_coronal_slice").array
+    t1_window = window_bounds(t1)
+    unseen.append(("dipy_t1_coronal", "MR", resize(t1), t1_window))
+    h, w = t1.shape
+    quads = [t1[: h // 2, : w // 2], t1[: h // 2, w // 2 :], t1[h // 2 :, : w // 2], t1[h // 2 :, w // 2 :]]
+    unseen += [(f"dipy_t1_coronal_q{i}", "MR", resize(q), t1_window) for i, q in enumerate(quads)]
+    mr_small = sources.load_dicom_testfile("MR_small.dcm", "MR").array
+    unseen.append(("mr_small", "MR", resize(mr_small), window_bounds(mr_small)))
+    s0 = sources.load_dipy("S0_10").array
+    unseen += [(f"s0_10_z{z:02d}", "MR", resize(s0[:, :, z]), window_bounds(s0[:, :, z])) for z in (3, 5, 7)]
+    ct_small = sources.load_dicom_testfile("CT_small.dcm", "CT").array
+    for window_name, window in (("wide", CT_WINDOW), ("soft", CT_SOFT_TISSUE_WINDOW)):
+        unseen.append((f"ct_small_{window_name}", "CT", resize(ct_small), window))
+        unseen += [
+            (f"ct_small_{window_name}_{name}", "CT", t, window) for name, t in _tiles(ct_small, 64, (0, 128), 0.0)
+        ]
+    xr_unseen = [
+        (f"rg1_{name}_right", t, cr_window)
+        for s in (256, 128)
+        for name, t in _tiles(cr_right, s, (0, cr.shape[0]), cr_min_std)
+    ]
+    unseen += [(name, "XR", t, wnd) for name, t, wnd in _spread(xr_unseen, 20)]
+
+    split: dict[str, list[dict]] = {"training": [], "validation": [], "test": [], "unseen_source": []}
 
     def add(part: str, name: str, modality: str, arr: np.ndarray, window) -> None:
         rel = os.path.join(part, f"{modality.lower()}_{name}.nii.gz")
@@ -177,7 +213,7 @@ def build_small_sample_data(
         for modality in MODALITIES:  # interleaved: the first k items are balanced across modalities
             if i < len(training[modality]):
                 add("training", *training[modality][i][:1], modality, *training[modality][i][1:])
-    for part, items in (("validation", validation), ("test", test)):
+    for part, items in (("validation", validation), ("test", test), ("unseen_source", unseen)):
         for name, modality, arr, window in items:
             add(part, name, modality, arr, window)
 
