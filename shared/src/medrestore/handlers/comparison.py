@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from ignite.engine import Engine, Events
 
+from medrestore.evaluation import dihedral_spread
 from medrestore.visualize import center_crop, comparison_grid, save_png
 
 __all__ = ["ComparisonPNGSaver"]
@@ -34,8 +35,12 @@ class ComparisonPNGSaver:
         num_samples: items shown, one row each. Defaults to 4.
         crop: side of the square crop shown. Defaults to 128.
         names: column titles of (image, pred, label). Defaults to ("noisy", "restored", "clean").
-        extra: ``{column title: output key}`` of further maps shown as they are, without an error map
-            (e.g. an uncertainty map from :class:`medrestore.transforms.DihedralSpreadd`).
+        uncertainty_network: when given, a column ``spread x<gain>`` shows ``uncertainty_gain`` x the
+            spread of this network's outputs over the 8 flips and rotations of each shown input
+            (:func:`medrestore.evaluation.dihedral_spread`; detail that changes with the orientation of the
+            input is detail the input does not determine), without an error map. Computed for the shown
+            rows only: 8 forward passes each, no gradients, in eval mode.
+        uncertainty_gain: amplification of the spread map. Defaults to 32.
     """
 
     def __init__(
@@ -44,11 +49,13 @@ class ComparisonPNGSaver:
         num_samples: int = 4,
         crop: int = 128,
         names=("noisy", "restored", "clean"),
-        extra: dict[str, str] | None = None,
+        uncertainty_network: torch.nn.Module | None = None,
+        uncertainty_gain: float = 32.0,
     ) -> None:
         self.filename, self.num_samples, self.crop = filename, num_samples, crop
         self.names = tuple(names)
-        self.extra = dict(extra or {})
+        self.network, self.gain = uncertainty_network, float(uncertainty_gain)
+        self.spread_name = f"spread x{self.gain:g}"
         self.rows: list[dict[str, np.ndarray]] = []
 
     def attach(self, engine: Engine) -> None:
@@ -68,14 +75,25 @@ class ComparisonPNGSaver:
         for item in items:
             if len(self.rows) >= self.num_samples:
                 return
-            if all(k in item for k in ("image", "pred", "label", *self.extra.values())):
+            if all(k in item for k in ("image", "pred", "label")):
                 image = _nearest_to(item["image"], item["pred"])
                 planes = (self._plane(image), self._plane(item["pred"]), self._plane(item["label"]))
                 row = dict(zip(self.names, planes))
-                row.update({title: self._plane(item[key]) for title, key in self.extra.items()})
+                if self.network is not None:
+                    row[self.spread_name] = self._plane(self._spread(torch.as_tensor(item["image"])))
                 self.rows.append(row)
+
+    def _spread(self, image: torch.Tensor) -> torch.Tensor:
+        """``gain`` x the dihedral spread of the network on one ``(C, h, w)`` input."""
+        was_training = self.network.training
+        self.network.eval()
+        device = next(self.network.parameters()).device
+        spread = dihedral_spread(self.network, image[None].float().to(device))[0]
+        self.network.train(was_training)
+        return self.gain * spread
 
     def write(self, engine: Engine) -> None:
         if self.rows:
-            grid = comparison_grid(self.rows, reference=self.names[2], no_error=tuple(self.extra))
+            no_error = (self.spread_name,) if self.network is not None else ()
+            grid = comparison_grid(self.rows, reference=self.names[2], no_error=no_error)
             save_png(self.filename, grid)

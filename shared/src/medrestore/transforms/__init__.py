@@ -12,7 +12,6 @@ from .resolution import (
 )
 from .sampling import ForegroundWeightd, RandSliced
 from .translation import ApplyNetworkd, StructureReportd
-from .uncertainty import DihedralSpreadd
 from .validation import ImageInputError, LoadImageCheckedd, ValidateImaged, check_inputs, source_name
 
 __all__ = [
@@ -20,7 +19,6 @@ __all__ = [
     "StructureReportd",
     "CropBorderd",
     "DegradeResolutiond",
-    "DihedralSpreadd",
     "ForegroundWeightd",
     "RandSliced",
     "LowResolutionConsistencyd",
