@@ -136,3 +136,12 @@ def test_recorrupted_pair_has_independent_noises_of_the_documented_levels():
     fixed = Recorrupted2Recorruptedd("image", sigma=sigma)({"image": noisy, "noise_seed": 3})
     again = Recorrupted2Recorruptedd("image", sigma=sigma)({"image": noisy, "noise_seed": 3})
     torch.testing.assert_close(fixed["label"], again["label"])
+
+
+def test_recorrupted_target_is_nan_outside_the_target_mask():
+    noisy = torch.rand(1, 16, 16)
+    mask = torch.zeros(1, 16, 16)
+    mask[:, :8] = 1
+    out = Recorrupted2Recorruptedd("image", sigma=0.1, target_mask_key="fit")({"image": noisy, "fit": mask})
+    assert torch.isnan(out["label"][:, 8:]).all() and torch.isfinite(out["label"][:, :8]).all()
+    assert torch.isfinite(out["image"]).all()  # the input is never masked

@@ -54,6 +54,7 @@ def _adapt_args(dataset, out, extra=()):
         output_dir=out,
         time_budget_seconds=2,
         patches_per_image=2,
+        validation_interval=2,
     )
 
 
@@ -64,12 +65,26 @@ def test_adapt_fine_tunes_the_shipped_weights_on_noisy_scans_only(tmp_path):
     proc = run_bundle(_adapt_args(_noisy_scans(tmp_path / "scans"), out), cwd=tmp_path)
     log = proc.stdout + proc.stderr
     assert "time budget of 2 s spent" in log  # bounded by the budget, not by epochs
-    adapted = torch.load(out / "models" / "model.pt", map_location="cpu")
+    assert log.count("held-out loss") >= 2  # validated on the held-out blocks at the start and while fitting
+    final = torch.load(out / "models" / "model_final.pt", map_location="cpu")
+    kept = torch.load(out / "models" / "model.pt", map_location="cpu")
     original = torch.load(shipped, map_location="cpu")
-    assert adapted.keys() == original.keys()
-    assert any(not torch.equal(adapted[k], original[k]) for k in original)  # fine-tuned from the shipped weights
-    assert max((adapted[k] - original[k]).abs().max().item() for k in original) < 0.1  # ... not retrained
+    assert final.keys() == kept.keys() == original.keys()
+    assert any(not torch.equal(final[k], original[k]) for k in original)  # fine-tuned from the shipped weights
+    assert max((final[k] - original[k]).abs().max().item() for k in original) < 0.1  # ... not retrained
     assert shipped.read_bytes() == before  # never over the shipped weights
+
+
+def test_adapt_keeps_the_shipped_weights_when_fitting_makes_the_held_out_blocks_worse(tmp_path):
+    out = tmp_path / "adapted"
+    args = _adapt_args(_noisy_scans(tmp_path / "scans"), out, extra=("--learning_rate", "1.0"))
+    proc = run_bundle(args, cwd=tmp_path)
+    assert "not kept" in proc.stdout + proc.stderr
+    final = torch.load(out / "models" / "model_final.pt", map_location="cpu")
+    kept = torch.load(out / "models" / "model.pt", map_location="cpu")
+    original = torch.load(DRAN_SPEC.bundle / "models" / "model.pt", map_location="cpu")
+    assert any((final[k] - original[k]).abs().max().item() > 0.1 for k in original)  # a step of 1.0 wrecks it
+    assert all(torch.equal(kept[k], original[k]) for k in original)  # model.pt: the best held-out loss, at start
 
 
 def test_adapt_without_a_folder_of_scans_says_what_to_pass(tmp_path):

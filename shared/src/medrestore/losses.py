@@ -5,7 +5,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["ContentLoss", "DiscriminatorLoss", "GeneratorAdversarialLoss", "MagnitudeMSELoss"]
+from medrestore.metrics import masked_squared_error
+
+__all__ = ["ContentLoss", "DiscriminatorLoss", "GeneratorAdversarialLoss", "MagnitudeMSELoss", "MaskedMSELoss"]
 
 
 class MagnitudeMSELoss(nn.Module):
@@ -17,6 +19,16 @@ class MagnitudeMSELoss(nn.Module):
             return x.pow(2).sum(dim=1).clamp_min(1e-12).sqrt()
 
         return (magnitude(pred) - magnitude(target)).pow(2).mean()
+
+
+class MaskedMSELoss(nn.Module):
+    """Mean squared error over the pixels whose target is finite: a NaN target marks a pixel without
+    supervision (held out for validation, :class:`medrestore.noise.Recorrupted2Recorruptedd`). Zero
+    when no pixel has a target."""
+
+    def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        total, count = masked_squared_error(pred, target)
+        return total.sum() / count.sum().clamp_min(1)
 
 
 def _last(logits):

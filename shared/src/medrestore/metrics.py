@@ -9,12 +9,14 @@ from monai.metrics.regression import RegressionMetric
 __all__ = [
     "STRUCTURE_METRICS",
     "ForegroundSSIMMetric",
+    "MaskedMSEMetric",
     "NMSEMetric",
     "StructureMetric",
     "foreground_dice",
     "foreground_mask",
     "foreground_ssim",
     "gradient_ncc",
+    "masked_squared_error",
     "mind_descriptor",
     "mind_distance",
     "mutual_information",
@@ -34,6 +36,24 @@ class NMSEMetric(RegressionMetric):
         err = ((y - y_pred) ** 2).sum(dim=dims, keepdim=False)
         ref = (y**2).sum(dim=dims).clamp_min(torch.finfo(y.dtype).tiny)
         return (err / ref).unsqueeze(1)
+
+
+def masked_squared_error(y_pred: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sum of squared errors over the pixels where the target ``y`` is finite (NaN: no target there),
+    and their count, per sample: inputs ``(B, C, ...)``, outputs two ``(B,)`` tensors."""
+    finite = torch.isfinite(y)
+    error = torch.where(finite, y_pred - torch.nan_to_num(y), 0.0)
+    dims = list(range(1, y.ndim))
+    return error.pow(2).sum(dim=dims), finite.sum(dim=dims)
+
+
+class MaskedMSEMetric(RegressionMetric):
+    """Mean squared error over the pixels with a finite target, per sample ``(B, 1)``; NaN for a
+    sample without any (left out of the mean reduction). Lower is better."""
+
+    def _compute_metric(self, y_pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        total, count = masked_squared_error(y_pred, y)
+        return torch.where(count > 0, total / count.clamp_min(1), torch.nan).unsqueeze(1)
 
 
 def ssim_map(x: torch.Tensor, y: torch.Tensor, data_range: float = 1.0, sigma: float = 1.5) -> torch.Tensor:

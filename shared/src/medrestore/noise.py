@@ -301,6 +301,9 @@ class Recorrupted2Recorruptedd(NoiseTransformd):
             :class:`EstimateNoiseSigmad`).
         alpha: recorruption strength (> 0); smaller keeps the input closer to the real noise level
             but makes the target noisier.
+        target_mask_key: optional ``(1, *spatial)`` map; the target is NaN (no target, see
+            :class:`medrestore.losses.MaskedMSELoss`) where it is 0, e.g. the blocks held out for
+            validation (:class:`medrestore.transforms.HoldOutMaskd`).
     """
 
     def __init__(
@@ -310,9 +313,11 @@ class Recorrupted2Recorruptedd(NoiseTransformd):
         sigma: float | None = None,
         sigma_key: str = "noise_sigma",
         alpha: float = 0.5,
+        target_mask_key: str | None = None,
         **kwargs,
     ) -> None:
         super().__init__(keys, **kwargs)
+        self.target_mask_key = target_mask_key
         if alpha <= 0:
             raise ValueError(f"alpha must be > 0, got {alpha}.")
         if sigma is not None and sigma < 0:
@@ -329,4 +334,7 @@ class Recorrupted2Recorruptedd(NoiseTransformd):
         y = torch.as_tensor(d[key])
         z = sigma * _normal(rng, y)
         d[key], d[self.target_key] = y + self.alpha * z, y - z / self.alpha
+        if self.target_mask_key is not None:
+            keep = torch.as_tensor(d[self.target_mask_key]) > 0
+            d[self.target_key] = torch.where(keep, d[self.target_key], torch.nan)
         return d

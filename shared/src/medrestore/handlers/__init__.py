@@ -3,6 +3,7 @@
 from .checkpoint import CheckpointLoader
 from .comparison import ComparisonPNGSaver
 from .grouped_metrics import GroupedMetricsWriter, tag_filenames
+from .holdout import HeldOutSelection
 from .progress import ProgressHandler
 from .resume import AtomicCheckpointSaver, ResumableCheckpoint, latest_checkpoint
 from .temperature import TemperatureAnnealingHandler
@@ -13,6 +14,7 @@ __all__ = [
     "CheckpointLoader",
     "ComparisonPNGSaver",
     "GroupedMetricsWriter",
+    "HeldOutSelection",
     "ProgressHandler",
     "ResumableCheckpoint",
     "TemperatureAnnealingHandler",

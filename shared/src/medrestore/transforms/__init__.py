@@ -10,7 +10,7 @@ from .resolution import (
     UpscaleGeometryd,
     upscaled_affine,
 )
-from .sampling import ForegroundWeightd, RandSliced
+from .sampling import EvenSlicesd, ForegroundWeightd, HoldOutMaskd, RandSliced
 from .translation import ApplyNetworkd, StructureReportd
 from .validation import ImageInputError, LoadImageCheckedd, ValidateImaged, check_inputs, source_name
 
@@ -19,7 +19,9 @@ __all__ = [
     "StructureReportd",
     "CropBorderd",
     "DegradeResolutiond",
+    "EvenSlicesd",
     "ForegroundWeightd",
+    "HoldOutMaskd",
     "RandSliced",
     "LowResolutionConsistencyd",
     "UpscaleGeometryd",
