@@ -17,21 +17,19 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 
 import numpy as np
-import torch
 
 from medrestore.benchmarks.dran_denoise import noisy_version, restore
+from medrestore.benchmarks.report import machine, write_json, write_lines
 from medrestore.cli.demo import REPO
 from medrestore.data.builder import write_datalist, write_slice
 from medrestore.data.datalist import load_windowed_split
 from medrestore.evaluation import psnr_ssim, summarize
-from medrestore.io import atomic_path
 from medrestore.packaging import load_bundle_network
 from medrestore.visualize import center_crop, comparison_grid, save_png
 
@@ -118,7 +116,7 @@ def run(
     longest = f"{max(budgets):g}"
     result = {
         "command": f"python -m medrestore.benchmarks.adaptation --output_dir docs/benchmarks --bundle {bundle}",
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}",
+        "machine": machine(),
         "budgets_seconds": list(budgets),
         "rows": rows,
         "targets": {
@@ -130,9 +128,7 @@ def run(
     }
     os.makedirs(output_dir, exist_ok=True)
     stem = os.path.join(output_dir, f"adaptation_{bundle}")
-    with atomic_path(stem + ".json") as tmp, open(tmp, "w") as f:
-        json.dump(result, f, indent=4)
-        f.write("\n")
+    write_json(stem + ".json", result)
     save_png(stem + "_crops.png", comparison_grid([{k: center_crop(v, 128) for k, v in r.items()} for r in crops]))
     write_markdown(stem + ".md", result, bundle, [k for k in crops[0] if k != "clean"])
     return result
@@ -180,8 +176,7 @@ def write_markdown(path: str, r: dict, bundle: str, names: list[str]) -> None:
         "One image per source; error maps |x − clean| × 4.",
         "",
     ]
-    with atomic_path(path) as tmp, open(tmp, "w") as f:
-        f.write("\n".join(lines))
+    write_lines(path, lines)
 
 
 def main() -> None:

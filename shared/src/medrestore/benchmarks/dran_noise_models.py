@@ -24,16 +24,15 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 
 import numpy as np
 import torch
 
 from medrestore.benchmarks.dran_denoise import SPLITS, load_dran, restore
+from medrestore.benchmarks.report import machine, write_json, write_lines
 from medrestore.cli.demo import REPO
 from medrestore.data.datalist import load_windowed_split
 from medrestore.evaluation import psnr_ssim, summarize
-from medrestore.io import atomic_path
 from medrestore.noise import AddPoissonGaussianNoised, AddRicianNoised, LowDoseCTNoised
 from medrestore.visualize import center_crop, comparison_grid, save_png
 
@@ -113,15 +112,13 @@ def run(output_dir: str = "docs/benchmarks", data_dir: str | None = None, max_im
     }
     result = {
         "command": "python -m medrestore.benchmarks.dran_noise_models --output_dir docs/benchmarks",
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}",
+        "machine": machine(),
         "scores": table,
         "dran_minus_bm3d_psnr_db": margins,
     }
     os.makedirs(output_dir, exist_ok=True)
     stem = os.path.join(output_dir, "dran_noise_models")
-    with atomic_path(stem + ".json") as tmp, open(tmp, "w") as f:
-        json.dump(result, f, indent=4)
-        f.write("\n")
+    write_json(stem + ".json", result)
     rows = [{k: center_crop(v, 128) for k, v in row.items()} for key, row in crops.items() if key[0] == "unseen_source"]
     rows = [{"noisy": r["noisy"], **{k: v for k, v in r.items() if k != "noisy"}} for r in rows]
     save_png(stem + "_crops.png", comparison_grid(rows, reference="clean"))
@@ -165,8 +162,7 @@ def write_markdown(path: str, r: dict, names: list[str]) -> None:
         "Unseen-source split, first image of each modality and setting, 128² centre crops; error maps |x − clean| × 4.",
         "",
     ]
-    with atomic_path(path) as tmp, open(tmp, "w") as f:
-        f.write("\n".join(lines))
+    write_lines(path, lines)
 
 
 def main() -> None:

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 
 import numpy as np
 import torch
 from monai.bundle import ConfigParser
 
+from medrestore.benchmarks.report import machine, write_json, write_lines
 from medrestore.benchmarks.srgan_sr import BUNDLE, SPLITS, _evaluation_items, _model_file, _network
 from medrestore.evaluation import psnr_ssim
-from medrestore.io import atomic_path
 from medrestore.physics import resolution
 
 __all__ = ["run"]
@@ -90,15 +89,13 @@ def run(output_dir: str = "docs/benchmarks", models_dir: str | None = None, scal
     )
     result = {
         "command": "python -m medrestore.benchmarks.srgan_sr_consistency --output_dir docs/benchmarks",
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}",
+        "machine": machine(),
         "psnr": table,
         "worst_gain_with_a_wrong_degradation_db": worst,
     }
     os.makedirs(output_dir, exist_ok=True)
     stem = os.path.join(output_dir, "srgan_sr_consistency")
-    with atomic_path(stem + ".json") as tmp, open(tmp, "w") as f:
-        json.dump(result, f, indent=4)
-        f.write("\n")
+    write_json(stem + ".json", result)
     write_markdown(stem + ".md", result)
     return result
 
@@ -138,8 +135,7 @@ def write_markdown(path: str, r: dict) -> None:
                     f"| {true} ({res['images']}) | {res['network_alone_psnr']:.2f} | " + " | ".join(cells) + " |"
                 )
             lines.append("")
-    with atomic_path(path) as tmp, open(tmp, "w") as f:
-        f.write("\n".join(lines))
+    write_lines(path, lines)
 
 
 def main() -> None:
