@@ -12,7 +12,11 @@ from medrestore.noise import (
     EstimateNoiseSigmad,
     LowDoseCTNoised,
     Recorrupted2Recorruptedd,
+    RicianBiasCorrectd,
     estimate_gaussian_sigma,
+    estimate_rician_sigma,
+    rician_bias_correct,
+    rician_mean,
 )
 
 
@@ -145,3 +149,45 @@ def test_recorrupted_target_is_nan_outside_the_target_mask():
     out = Recorrupted2Recorruptedd("image", sigma=0.1, target_mask_key="fit")({"image": noisy, "fit": mask})
     assert torch.isnan(out["label"][:, 8:]).all() and torch.isfinite(out["label"][:, :8]).all()
     assert torch.isfinite(out["image"]).all()  # the input is never masked
+
+
+def test_rician_mean_matches_simulation_and_the_correction_inverts_it():
+    rng = np.random.default_rng(0)
+    for amplitude in (0.0, 0.5, 2.0, 8.0):
+        samples = np.abs(amplitude + rng.standard_normal(400_000) + 1j * rng.standard_normal(400_000))
+        assert rician_mean(amplitude, 1.0) == pytest.approx(samples.mean(), rel=0.005)
+    sigma = 0.05
+    amplitudes = np.array([0.0, 0.01, 0.05, 0.2, 0.9, 3.0])
+    np.testing.assert_allclose(rician_bias_correct(rician_mean(amplitudes, sigma), sigma), amplitudes, atol=2e-4)
+    assert rician_bias_correct(np.array([0.5 * sigma]), sigma)[0] == 0.0  # below the air floor (1.25 sigma)
+    t = torch.full((1, 4, 4), 0.5)
+    assert isinstance(rician_bias_correct(t, sigma), torch.Tensor)
+    assert rician_bias_correct(t, 0.0) is t
+    with pytest.raises(ValueError, match="sigma"):
+        rician_bias_correct(t, -1.0)
+
+
+def test_rician_sigma_is_estimated_from_the_air_and_corrected_in_a_transform():
+    from monai.data import MetaTensor
+
+    clean = torch.zeros(1, 128, 128)
+    clean[:, 32:96, 32:96] = 0.6  # 75 % air
+    g = torch.Generator().manual_seed(0)
+    sigma = 0.05
+    noisy = torch.sqrt(
+        (clean + sigma * torch.randn(clean.shape, generator=g)) ** 2
+        + (sigma * torch.randn(clean.shape, generator=g)) ** 2
+    )
+    assert estimate_rician_sigma(noisy) == pytest.approx(sigma, rel=0.05)
+    assert estimate_gaussian_sigma(noisy) < 0.8 * sigma  # the additive-noise estimate reads air's narrower spread
+    d = EstimateNoiseSigmad("image", noise="rician")({"image": noisy})
+    assert d["noise_sigma"] == pytest.approx(sigma, rel=0.05)
+    with pytest.raises(ValueError, match="rician"):
+        EstimateNoiseSigmad("image", noise="poisson")
+    floor = MetaTensor(torch.full((1, 8, 8), 1.2533 * sigma), affine=torch.eye(4) * 2)
+    out = RicianBiasCorrectd("pred")({"pred": floor, "noise_sigma": torch.tensor(sigma)})["pred"]
+    assert isinstance(out, MetaTensor) and torch.equal(out.affine, floor.affine)
+    assert out.abs().max().item() < 0.01 * sigma  # the air floor goes to 0
+    assert RicianBiasCorrectd("pred", enabled=False)({"pred": floor})["pred"] is floor
+    with pytest.raises(KeyError, match="EstimateNoiseSigmad"):
+        RicianBiasCorrectd("pred")({"pred": floor})

@@ -31,8 +31,12 @@ __all__ = [
     "LowDoseCTNoised",
     "NoiseTransformd",
     "Recorrupted2Recorruptedd",
+    "RicianBiasCorrectd",
     "estimate_gaussian_sigma",
+    "estimate_rician_sigma",
     "noise_setting_name",
+    "rician_bias_correct",
+    "rician_mean",
 ]
 
 
@@ -271,18 +275,54 @@ def estimate_gaussian_sigma(img: torch.Tensor | np.ndarray) -> float:
     return float(hh.abs().median()) / 0.6745
 
 
-class EstimateNoiseSigmad(MapTransform):
-    """Write :func:`estimate_gaussian_sigma` of ``keys[0]`` to ``sigma_key`` (on the image's scale:
-    ``[0, 1]`` after :class:`medrestore.transforms.WindowIntensityd`). Deterministic, so cacheable:
-    estimate on the whole image or volume, before cropping."""
+def estimate_rician_sigma(img: torch.Tensor | np.ndarray, cutoff: float = 2.0, iterations: int = 30) -> float:
+    """Standard deviation ``sigma`` of the complex noise behind an MR magnitude image, from its air.
 
-    def __init__(self, keys: KeysCollection, sigma_key: str = "noise_sigma", allow_missing_keys: bool = False) -> None:
+    In air the magnitude is Rayleigh(``sigma``): the pixels below ``cutoff * sigma`` hold the fraction
+    ``1 - exp(-cutoff^2 / 2)`` of it, with a known mean square, so ``sigma`` is the fixed point of
+    ``sigma^2 = mean(y^2 | y < cutoff sigma) / (2 g)``, ``g = 1 - k e^-k / (1 - e^-k)``, ``k = cutoff^2 / 2``,
+    started from the wavelet estimate. The result is kept within what the wavelet estimate allows: between
+    it (all tissue) and it / 0.655 (all air: the Rayleigh spread). Within 8 % of the true sigma on the sample
+    MR slices with 40 % air or more; on an image with almost no air, dark tissue counts as air and the
+    estimate is high (up to the upper bound): pass sigma when it is known.
+    """
+    y = torch.as_tensor(img, dtype=torch.float64).flatten()
+    wavelet = estimate_gaussian_sigma(img)
+    if wavelet == 0:
+        return 0.0
+    k = cutoff**2 / 2
+    g = 1 - k * np.exp(-k) / (1 - np.exp(-k))
+    sigma = wavelet / 0.655
+    for _ in range(iterations):
+        air = y[y < cutoff * sigma]
+        if air.numel() < 16:
+            return wavelet
+        sigma = float(torch.sqrt(air.square().mean() / (2 * g)))
+    return float(min(max(sigma, wavelet), wavelet / 0.655))
+
+
+class EstimateNoiseSigmad(MapTransform):
+    """Write the noise level of ``keys[0]`` to ``sigma_key`` (on the image's scale: ``[0, 1]`` after
+    :class:`medrestore.transforms.WindowIntensityd`): :func:`estimate_gaussian_sigma` for additive noise
+    (``noise="gaussian"``), :func:`estimate_rician_sigma` for MR magnitude images (``noise="rician"``).
+    Deterministic, so cacheable: estimate on the whole image or volume, before cropping."""
+
+    def __init__(
+        self,
+        keys: KeysCollection,
+        sigma_key: str = "noise_sigma",
+        noise: str = "gaussian",
+        allow_missing_keys: bool = False,
+    ) -> None:
         super().__init__(keys, allow_missing_keys)
-        self.sigma_key = sigma_key
+        if noise not in ("gaussian", "rician"):
+            raise ValueError(f"noise must be 'gaussian' or 'rician', got {noise!r}.")
+        self.sigma_key, self.noise = sigma_key, noise
 
     def __call__(self, data: Mapping[Hashable, torch.Tensor]) -> dict:
         d = dict(data)
-        d[self.sigma_key] = estimate_gaussian_sigma(d[self.first_key(d)])
+        estimate = estimate_rician_sigma if self.noise == "rician" else estimate_gaussian_sigma
+        d[self.sigma_key] = estimate(d[self.first_key(d)])
         return d
 
 
@@ -337,4 +377,71 @@ class Recorrupted2Recorruptedd(NoiseTransformd):
         if self.target_mask_key is not None:
             keep = torch.as_tensor(d[self.target_mask_key]) > 0
             d[self.target_key] = torch.where(keep, d[self.target_key], torch.nan)
+        return d
+
+
+def rician_mean(amplitude: np.ndarray | float, sigma: float) -> np.ndarray:
+    """Mean magnitude ``E|A + sigma (n1 + i n2)|`` of Rician data of true amplitude ``A >= 0``:
+    ``sigma sqrt(pi / 2) L_1/2(-A^2 / (2 sigma^2))`` (Laguerre polynomial; with exponentially scaled
+    Bessel functions, stable for any SNR). Equals ``1.2533 sigma`` at ``A = 0`` and tends to ``A``."""
+    from scipy.special import i0e, i1e
+
+    t = np.square(np.asarray(amplitude, dtype=np.float64)) / (2.0 * sigma**2)
+    return sigma * np.sqrt(np.pi / 2) * ((1 + t) * i0e(t / 2) + t * i1e(t / 2))
+
+
+def rician_bias_correct(magnitude: np.ndarray | torch.Tensor, sigma: float) -> np.ndarray | torch.Tensor:
+    """The amplitude whose Rician mean is ``magnitude`` (a denoised MR magnitude image, which estimates
+    the local mean of the noisy magnitude): removes the noise floor that Rician noise leaves in dark
+    regions (``1.25 sigma`` in air). Values at or below the floor map to 0. Same type and shape as the
+    input; ``sigma`` is the complex noise standard deviation in the image's units (0: unchanged)."""
+    if sigma < 0:
+        raise ValueError(f"sigma must be >= 0, got {sigma}.")
+    if sigma == 0:
+        return magnitude
+    is_tensor = isinstance(magnitude, torch.Tensor)
+    m = magnitude.detach().cpu().numpy() if is_tensor else np.asarray(magnitude)
+    snr = np.linspace(0.0, 40.0, 4001)  # amplitude / sigma; above 40 the mean is sqrt(A^2 + sigma^2) to 1e-5
+    means = rician_mean(snr, 1.0)
+    ratio = np.asarray(m, dtype=np.float64) / sigma
+    amplitude = np.where(
+        ratio > means[-1], np.sqrt(np.maximum(ratio**2 - 1.0, 0.0)), np.interp(ratio, means, snr, left=0.0)
+    )
+    out = (amplitude * sigma).astype(np.asarray(m).dtype)
+    return torch.as_tensor(out).to(magnitude.device) if is_tensor else out
+
+
+class RicianBiasCorrectd(MapTransform):
+    """:func:`rician_bias_correct` on ``keys`` (after denoising, on the ``[0, 1]`` window).
+
+    Args:
+        sigma: the complex noise standard deviation on the window; None reads ``sigma_key`` (for
+            example :class:`EstimateNoiseSigmad` with ``noise="rician"`` on the noisy input).
+        enabled: False passes the data through (a config switch).
+    """
+
+    def __init__(
+        self,
+        keys: KeysCollection,
+        sigma: float | None = None,
+        sigma_key: str = "noise_sigma",
+        enabled: bool = True,
+        allow_missing_keys: bool = False,
+    ) -> None:
+        super().__init__(keys, allow_missing_keys)
+        self.sigma, self.sigma_key, self.enabled = sigma, sigma_key, enabled
+
+    def __call__(self, data: Mapping[Hashable, torch.Tensor]) -> dict:
+        d = dict(data)
+        if not self.enabled:
+            return d
+        if self.sigma is None and self.sigma_key not in d:
+            raise KeyError(f"no noise level: pass sigma or run EstimateNoiseSigmad (key {self.sigma_key!r}) first.")
+        sigma = float(self.sigma if self.sigma is not None else np.asarray(d[self.sigma_key]).item())
+        for key in self.key_iterator(d):
+            img = d[key]
+            corrected = rician_bias_correct(torch.as_tensor(img), sigma)
+            if hasattr(img, "copy_meta_from"):  # keep a MetaTensor's geometry for the inversion and writer
+                corrected = type(img)(corrected, meta=img.meta, applied_operations=img.applied_operations)
+            d[key] = corrected
         return d

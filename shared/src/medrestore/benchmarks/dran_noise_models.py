@@ -15,7 +15,9 @@ costs on the noise of real acquisitions (``medrestore.noise``), on the test and 
 
 Methods: the noisy input; NL-means given the noise's global standard deviation (h = 0.8 x that);
 BM3D given the same (the root mean square of ``noisy - clean``, an oracle level); DRAN blind (the
-bundle's ``models/model.pt``). Every output is clipped to ``[0, 1]``. Not included: variance-stabilising
+bundle's ``models/model.pt``); on MR also BM3D and DRAN followed by the Rician bias correction
+(:func:`medrestore.noise.rician_bias_correct`, the bundle's ``--rician_correction true``) with the true
+sigma, and DRAN with the correction's sigma estimated from the noisy image (the bundle's default). Every output is clipped to ``[0, 1]``. Not included: variance-stabilising
 transforms before BM3D (generalised Anscombe for Poisson-Gaussian), which would make BM3D stronger
 on X-ray. Writes ``dran_noise_models.md``, ``.json`` and ``_crops.png``.
 """
@@ -33,10 +35,18 @@ from medrestore.benchmarks.report import machine, write_json, write_lines
 from medrestore.cli.demo import REPO
 from medrestore.data.datalist import load_windowed_split
 from medrestore.evaluation import psnr_ssim, summarize
-from medrestore.noise import AddPoissonGaussianNoised, AddRicianNoised, LowDoseCTNoised
+from medrestore.noise import (
+    AddPoissonGaussianNoised,
+    AddRicianNoised,
+    LowDoseCTNoised,
+    estimate_rician_sigma,
+    rician_bias_correct,
+)
 from medrestore.visualize import center_crop, comparison_grid, save_png
 
 __all__ = ["NOISE_MODELS", "degrade", "run"]
+
+RICIAN = "Rician correction"
 
 # modality -> [(setting name, transform)]: two levels each, the lower one typical of a clinical scan
 NOISE_MODELS = {
@@ -89,14 +99,22 @@ def run(output_dir: str = "docs/benchmarks", data_dir: str | None = None, max_im
                 key = (split, item["modality"], setting)
                 levels.setdefault(key, []).append(level)
                 row = {"clean": item["clean"]}
-                for name, fn in algos.items():
-                    restored = np.clip(fn(y, level), 0, 1)
+                outputs = {name: fn(y, level) for name, fn in algos.items()}
+                if item["modality"] == "MR":  # the bundle's --rician_correction true, given or estimating sigma
+                    sigma = float(transform.sigma[0])
+                    for name in [n for n in ("BM3D", "DRAN") if n in outputs]:
+                        outputs[f"{name} + {RICIAN}"] = rician_bias_correct(outputs[name], sigma)
+                    outputs[f"DRAN + {RICIAN}, estimated sigma"] = rician_bias_correct(
+                        outputs["DRAN"], estimate_rician_sigma(y)
+                    )
+                for name, out in outputs.items():
+                    restored = np.clip(out, 0, 1)
                     scores.setdefault((*key, name), []).append(psnr_ssim(restored, item["clean"]))
                     row[name] = restored
                 crops.setdefault(key, row)
                 print(
                     f"{split} {setting} {item['image']}: rms {level:.3f}, "
-                    + ", ".join(f"{n} {scores[(*key, n)][-1][0]:.2f}" for n in algos),
+                    + ", ".join(f"{n} {scores[(*key, n)][-1][0]:.2f}" for n in outputs),
                     flush=True,
                 )
     table: dict = {}
@@ -119,11 +137,24 @@ def run(output_dir: str = "docs/benchmarks", data_dir: str | None = None, max_im
     os.makedirs(output_dir, exist_ok=True)
     stem = os.path.join(output_dir, "dran_noise_models")
     write_json(stem + ".json", result)
-    rows = [{k: center_crop(v, 128) for k, v in row.items()} for key, row in crops.items() if key[0] == "unseen_source"]
-    rows = [{"noisy": r["noisy"], **{k: v for k, v in r.items() if k != "noisy"}} for r in rows]
-    save_png(stem + "_crops.png", comparison_grid(rows, reference="clean"))
-    write_markdown(stem + ".md", result, list(algos))
+    shown = [row for key, row in crops.items() if key[0] == "unseen_source"]
+    save_png(stem + "_crops.png", _grid(shown, ["noisy", "clean", *[n for n in algos if n != "noisy"]]))
+    mr = [row for row in shown if f"DRAN + {RICIAN}" in row]
+    if mr:
+        columns = ["noisy", "clean", "DRAN", *[n for n in mr[0] if RICIAN in n]]
+        save_png(stem + "_rician_crops.png", _grid(mr, columns))
+    names = list(dict.fromkeys(name for (*_, name) in scores))
+    write_markdown(stem + ".md", result, names)
     return result
+
+
+def _grid(rows: list[dict], columns: list[str]):
+    """128-pixel centre crops of ``columns`` of every row, error maps against ``clean`` (short labels)."""
+
+    def label(name: str) -> str:
+        return name.replace(f" + {RICIAN}", "+corr").replace(", estimated sigma", " est")
+
+    return comparison_grid([{label(k): center_crop(row[k], 128) for k in columns} for row in rows], reference="clean")
 
 
 def write_markdown(path: str, r: dict, names: list[str]) -> None:
@@ -147,7 +178,10 @@ def write_markdown(path: str, r: dict, names: list[str]) -> None:
         ]
         for row, res in rows.items():
             cells = [
-                f"{res[n]['psnr']['mean']:.2f} / {res[n]['ssim']['mean']:.3f} ({res[n]['psnr']['n']})" for n in names
+                f"{res[n]['psnr']['mean']:.2f} / {res[n]['ssim']['mean']:.3f} ({res[n]['psnr']['n']})"
+                if n in res
+                else "–"
+                for n in names
             ]
             margin = r["dran_minus_bm3d_psnr_db"].get(f"{split}/{row}")
             lines.append(
@@ -160,6 +194,11 @@ def write_markdown(path: str, r: dict, names: list[str]) -> None:
         "![crops](dran_noise_models_crops.png)",
         "",
         "Unseen-source split, first image of each modality and setting, 128² centre crops; error maps |x − clean| × 4.",
+        "",
+        "MR with the Rician bias correction (+corr: the bundle's `--rician_correction true`, given sigma; est: "
+        "estimating it):",
+        "",
+        "![Rician crops](dran_noise_models_rician_crops.png)",
         "",
     ]
     write_lines(path, lines)
