@@ -19,30 +19,30 @@ milliseconds per 256 x 256 slice. Writes ``cyclegan_translate.md``, ``.json`` an
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import sys
 
 import numpy as np
 import torch
 from monai.bundle import ConfigParser
 
+from medrestore.benchmarks.report import machine, write_json, write_lines
 from medrestore.benchmarks.timing import median_seconds
 from medrestore.cli.demo import REPO
 from medrestore.data import TASKS, translation_model_name
 from medrestore.evaluation import summarize
-from medrestore.io import atomic_path
 from medrestore.metrics import foreground_mask, foreground_ssim, structure_report
 from medrestore.visualize import center_crop, comparison_grid, save_png
 
-__all__ = ["foreground_scores", "main", "run"]
+__all__ = ["apply_intensity_lut", "fit_intensity_lut", "foreground_scores", "main", "run"]
 
 BUNDLE = os.path.join(REPO, "bundles", "cyclegan_translate")
 SPLITS = ("test", "unseen_source")
 TARGET_TASKS = ("t1_t2", "t1_pd")  # issue 13: "both tasks"
 TARGET_SSIM, TARGET_OVER_HISTOGRAM, TARGET_DICE = 0.85, 0.10, 0.95
 DOMAIN_SAMPLE = "domain-B sample (unpaired ceiling)"
+LUT = "intensity map (paired)"
+LUT_ORACLE = "intensity map, oracle"
 STRUCTURE = ("mi", "gradient_ncc", "mind", "foreground_dice", "cycle_mae")
 
 
@@ -101,6 +101,25 @@ def _histogram_reference(parser: ConfigParser, contrast: str, count: int = 24) -
     return np.concatenate(images)[None]  # (1, N): 2D like the images
 
 
+def fit_intensity_lut(pairs, bins: int = 64) -> np.ndarray:
+    """Mean target intensity per input-intensity bin over registered ``(input, target)`` pairs of
+    ``(H, W)`` images on ``[0, 1]``: the best pixel-wise intensity map in the least-squares sense
+    (``(bins,)``; empty bins interpolated from their neighbours)."""
+    total, count = np.zeros(bins), np.zeros(bins)
+    for x, y in pairs:
+        index = np.clip((np.asarray(x) * bins).astype(int), 0, bins - 1).ravel()
+        np.add.at(total, index, np.asarray(y, dtype=np.float64).ravel())
+        np.add.at(count, index, 1)
+    filled = count > 0
+    centres = (np.arange(bins) + 0.5) / bins
+    return np.interp(centres, centres[filled], total[filled] / count[filled])
+
+
+def apply_intensity_lut(lut: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``x`` (``[0, 1]``) through :func:`fit_intensity_lut`'s map (each pixel gets its bin's value); float32."""
+    return lut[np.clip((np.asarray(x) * len(lut)).astype(int), 0, len(lut) - 1)].astype(np.float32)
+
+
 def run_task(task: str, models_dir: str, bundle_root: str = BUNDLE, crops: list | None = None) -> dict:
     """Per-image rows of every method: ``{"metrics": {split: {method: [row]}}, "ms_per_256_slice": {...}}``."""
     from skimage.exposure import match_histograms
@@ -112,6 +131,12 @@ def run_task(task: str, models_dir: str, bundle_root: str = BUNDLE, crops: list 
     pix2pix = _pix2pix(models_dir, task, bundle_root)
     reference = _histogram_reference(parser, target)
     transform = parser.get_parsed_content("validate#preprocessing")
+
+    def windowed(item: dict) -> tuple[np.ndarray, np.ndarray]:
+        d = transform(item)
+        return d["image"][0].numpy().astype(np.float32), d["label"][0].numpy().astype(np.float32)
+
+    lut = fit_intensity_lut(windowed(i) for i in _items(parser, "training_pairs", task))
     results: dict = {}
     for split in SPLITS:
         for index, item in enumerate(_items(parser, split, task)):
@@ -120,6 +145,8 @@ def run_task(task: str, models_dir: str, bundle_root: str = BUNDLE, crops: list 
             outputs = {
                 "identity": x[0, 0].numpy(),
                 "histogram matching": np.clip(match_histograms(x[0, 0].numpy(), reference), 0, 1).astype(np.float32),
+                LUT: apply_intensity_lut(lut, x[0, 0].numpy()),
+                LUT_ORACLE: apply_intensity_lut(fit_intensity_lut([(x[0, 0].numpy(), y)]), x[0, 0].numpy()),
             }
             cycles = {}
             with torch.inference_mode():
@@ -142,7 +169,11 @@ def run_task(task: str, models_dir: str, bundle_root: str = BUNDLE, crops: list 
                 side = min(160, *y.shape)
                 shown = {
                     "input": x[0, 0].numpy(),
-                    **{k.split(" (")[0]: v for k, v in outputs.items() if k != "identity" and k[:6] != "target"},
+                    **{
+                        k.split(" (")[0]: v
+                        for k, v in outputs.items()
+                        if k not in ("identity", LUT_ORACLE) and k[:6] != "target"
+                    },
                 }
                 shown["target"] = y
                 crops.append({k: center_crop(np.asarray(v), side) for k, v in shown.items()})
@@ -213,6 +244,11 @@ def write_report(report: dict, output_dir: str) -> None:
         "Histogram matching maps the input's histogram to the pooled intensities of 24 training images of "
         "the target contrast (scikit-image `match_histograms`): an unpaired classical baseline. pix2pix is "
         "trained on registered pairs of the training slices (`training_pairs`): the supervised upper bound. "
+        "The *intensity map (paired)* is its classical counterpart: each input intensity (64 bins) mapped to the "
+        "mean target intensity of that bin over the same registered training pairs (the least-squares "
+        "pixel-wise map, no spatial context). The *intensity map, oracle* is fitted on the scored pair itself: "
+        "the best any pixel-wise intensity map can do on that image (a low value says the translation needs "
+        "spatial context: the same input intensity is two tissues that differ in the target contrast). "
         "The row *target (a perfect translation)* scores the truth itself: the unpaired metrics of a "
         "perfect output, i.e. how far from the identity's 1.0 / 0.0 a faithful contrast change lands. "
         "The row *domain-B sample (unpaired ceiling)* scores another image of the target domain for the same "
@@ -253,12 +289,12 @@ def write_report(report: dict, output_dir: str) -> None:
         "![crops](cyclegan_translate_crops.png)",
         "",
         "First image of each split, one row per task and split (t1_t2, t2_t1, t1_pd; test then unseen_source): "
-        "input, histogram matching, CycleGAN, pix2pix (black where no paired model was trained: t2_t1), "
+        "input, histogram matching, intensity map (paired), CycleGAN, pix2pix (black where no paired model was "
+        "trained: t2_t1), "
         "domain-B sample, target; error maps |x − target| × 4.",
         "",
     ]
-    with atomic_path(os.path.join(output_dir, "cyclegan_translate.md")) as tmp, open(tmp, "w") as f:
-        f.write("\n".join(lines))
+    write_lines(os.path.join(output_dir, "cyclegan_translate.md"), lines)
 
 
 def run(output_dir: str = "docs/benchmarks", models_dir: str | None = None, tasks=tuple(TASKS)) -> dict:
@@ -275,14 +311,12 @@ def run(output_dir: str = "docs/benchmarks", models_dir: str | None = None, task
     }
     report = {
         "command": "python -m medrestore.benchmarks.cyclegan_translate " + " ".join(sys.argv[1:]),
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
-        f"{torch.get_num_threads()} threads",
+        "machine": machine(),
         "models_dir": os.path.relpath(models_dir, REPO),
         "summary": summary,
         "raw": raw,
     }
-    with atomic_path(os.path.join(output_dir, "cyclegan_translate.json")) as tmp, open(tmp, "w") as f:
-        json.dump(report, f, indent=4)
+    write_json(os.path.join(output_dir, "cyclegan_translate.json"), report)
     write_report(report, output_dir)
     if crops:
         names = list(crops[0])

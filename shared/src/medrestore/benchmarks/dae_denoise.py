@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import platform
 import subprocess
 import sys
 from functools import partial
@@ -37,6 +36,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from medrestore.benchmarks.report import machine, write_json
 from medrestore.benchmarks.timing import median_seconds
 from medrestore.cli.demo import REPO
 from medrestore.config import as_flag
@@ -362,7 +362,7 @@ def run(
     result = {
         "command": "python -m medrestore.benchmarks.dae_denoise --output_dir docs/benchmarks"
         + ("" if learning_curve else " --learning_curve false"),
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, {torch.get_num_threads()} threads",
+        "machine": machine(),
         "images": {
             split: {m: sum(it["modality"] == m for it in items) for m in ("MR", "CT", "XR")}
             for split, items in splits.items()
@@ -374,10 +374,7 @@ def run(
         "seconds_per_image": seconds,
         "targets": targets,
     }
-    os.makedirs(output_dir, exist_ok=True)
-    with open(os.path.join(output_dir, "dae_denoise.json"), "w") as f:
-        json.dump(result, f, indent=4)
-        f.write("\n")
+    write_json(os.path.join(output_dir, "dae_denoise.json"), result)
     rows = []
     for _, row in sorted(crops.items(), key=lambda kv: (kv[0][1], kv[0][0])):  # by modality, then setting
         ordered = {

@@ -16,19 +16,18 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 from functools import partial
 
 import numpy as np
 import torch
 from torch import nn
 
+from medrestore.benchmarks.report import machine, write_json, write_lines
 from medrestore.benchmarks.timing import median_seconds
 from medrestore.cli.demo import REPO
 from medrestore.data.datalist import load_windowed_split
 from medrestore.evaluation import psnr_ssim, summarize
 from medrestore.inferers import dihedral_ensemble
-from medrestore.io import atomic_path
 from medrestore.layers import DynamicConv2d
 from medrestore.packaging import load_bundle_network
 from medrestore.visualize import center_crop, comparison_grid, save_png
@@ -225,7 +224,7 @@ def run(
     command = "python -m medrestore.benchmarks.dran_denoise --output_dir docs/benchmarks"
     result = {
         "command": command + (f" --candidate_ckpt {candidate_ckpt}" if candidate_ckpt else ""),
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, {torch.get_num_threads()} threads",
+        "machine": machine(),
         "images": {
             split: [
                 {
@@ -247,10 +246,7 @@ def run(
         "references_gflops": refs,
         "targets": targets,
     }
-    os.makedirs(output_dir, exist_ok=True)
-    with atomic_path(os.path.join(output_dir, "dran_denoise.json")) as tmp, open(tmp, "w") as f:
-        json.dump(result, f, indent=4)
-        f.write("\n")
+    write_json(os.path.join(output_dir, "dran_denoise.json"), result)
     rows = []
     for split, item, restored in crops:
         key = (split, item["modality"])
@@ -347,8 +343,7 @@ def write_markdown(path: str, r: dict, names: list[str], crop_rows: list[tuple[s
         + "); error maps |x − clean| × 4.",
         "",
     ]
-    with atomic_path(path) as tmp, open(tmp, "w") as f:
-        f.write("\n".join(lines))
+    write_lines(path, lines)
 
 
 def main() -> None:

@@ -9,12 +9,11 @@ machine. Writes ``dran_training_speed.md`` and ``.json``.
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 
 import torch
 
+from medrestore.benchmarks.report import machine, write_json, write_lines
 from medrestore.benchmarks.timing import median_seconds
 from medrestore.networks import DRAN
 
@@ -60,13 +59,10 @@ def run(output_dir: str = "docs/benchmarks", repeats: int = 5) -> dict:
         print(name, rows[name], flush=True)
     result = {
         "command": "python -m medrestore.benchmarks.dran_training_speed --output_dir docs/benchmarks",
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, {torch.get_num_threads()} threads",
+        "machine": machine(),
         "variants": rows,
     }
-    os.makedirs(output_dir, exist_ok=True)
-    with open(os.path.join(output_dir, "dran_training_speed.json"), "w") as f:
-        json.dump(result, f, indent=4)
-        f.write("\n")
+    write_json(os.path.join(output_dir, "dran_training_speed.json"), result)
     lines = [
         "# DRAN: cost per CPU-second of candidate sizes",
         "",
@@ -79,8 +75,7 @@ def run(output_dir: str = "docs/benchmarks", repeats: int = 5) -> dict:
         lines.append(
             f"| {name} | {r['parameters'] / 1e6:.2f} M | {r['train_step_s']:.3f} | {r['patches_per_s']:.0f} | {r['infer_256_s']:.3f} |"
         )
-    with open(os.path.join(output_dir, "dran_training_speed.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+    write_lines(os.path.join(output_dir, "dran_training_speed.md"), [*lines, ""])
     return result
 
 

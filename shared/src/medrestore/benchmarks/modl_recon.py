@@ -28,13 +28,12 @@ PSNR-vs-K curve (the shipped weights run with K = 1..10 unrolls). Writes ``modl_
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 
 import numpy as np
 import torch
 
+from medrestore.benchmarks.report import machine, write_json, write_lines
 from medrestore.benchmarks.timing import median_seconds
 from medrestore.cli.demo import REPO
 from medrestore.evaluation import summarize
@@ -242,7 +241,7 @@ def run(
     check_sigpy_convention()
     nets = load_networks(varnet_path, candidate_weights)
     results: dict = {
-        "machine": f"{platform.processor() or platform.machine()}, torch threads {torch.get_num_threads()}",
+        "machine": machine(),
         "tables": [],
     }
     crops: list = []
@@ -330,8 +329,7 @@ def run(
     os.makedirs(output_dir, exist_ok=True)
     save_png(os.path.join(output_dir, "modl_recon_crops.png"), comparison_grid(crops, reference="reference"))
     _curve_png(os.path.join(output_dir, "modl_recon_psnr_vs_k.png"), curve, results["tables"])
-    with open(os.path.join(output_dir, "modl_recon.json"), "w") as f:
-        json.dump(results, f, indent=2)
+    write_json(os.path.join(output_dir, "modl_recon.json"), results)
     write_markdown(os.path.join(output_dir, "modl_recon.md"), results)
     return results
 
@@ -453,8 +451,7 @@ def write_markdown(path: str, r: dict) -> None:
         "`modl_recon_psnr_vs_k.png`.",
         "",
     ]
-    with open(path, "w") as f:
-        f.write("\n".join(lines))
+    write_lines(path, lines)
 
 
 def main(

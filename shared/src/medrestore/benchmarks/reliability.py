@@ -9,7 +9,6 @@ Needs the repository checkout (the tests and the bundles); about 15-25 min on 2 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -21,8 +20,8 @@ import xml.etree.ElementTree as ET
 import nibabel as nib
 import numpy as np
 
+from medrestore.benchmarks.report import write_json, write_lines
 from medrestore.cli.demo import REPO
-from medrestore.io import atomic_path
 
 IMAGE_BUNDLES = ("dran_denoise", "dae_denoise")
 WINDOW = "[-1024, 2048]"  # a fixed CT window, so the volume and its single slices are windowed alike
@@ -154,10 +153,8 @@ def write_report(output_dir: str, tests: list[dict], volumes: list[dict], notes:
     lines += ["", *notes] if notes else []
     os.makedirs(output_dir, exist_ok=True)
     md = os.path.join(output_dir, "reliability.md")
-    with atomic_path(md) as tmp, open(tmp, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    with atomic_path(os.path.join(output_dir, "reliability.json")) as tmp, open(tmp, "w") as f:
-        json.dump({"tests": tests, "large_volume": volumes}, f, indent=4)
+    write_lines(md, [*lines, ""])
+    write_json(os.path.join(output_dir, "reliability.json"), {"tests": tests, "large_volume": volumes})
     return md
 
 

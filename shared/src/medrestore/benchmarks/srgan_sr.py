@@ -18,9 +18,7 @@ flip/rotation-ensemble spread x32 as an uncertainty view, :func:`medrestore.eval
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import sys
 
 import numpy as np
@@ -28,10 +26,10 @@ import torch
 from monai.bundle import ConfigParser
 from PIL import Image
 
+from medrestore.benchmarks.report import machine, write_json, write_lines
 from medrestore.benchmarks.timing import median_seconds
 from medrestore.cli.demo import REPO
 from medrestore.evaluation import dihedral_spread, high_frequency_ratio, psnr_ssim, summarize
-from medrestore.io import atomic_path
 from medrestore.physics import resolution
 from medrestore.visualize import center_crop, comparison_grid, save_png
 
@@ -220,8 +218,7 @@ def write_report(report: dict, output_dir: str) -> None:
         "rotations of its input × 32 (an uncertainty view: detail the input does not determine).",
         "",
     ]
-    with atomic_path(os.path.join(output_dir, "srgan_sr.md")) as tmp, open(tmp, "w") as f:
-        f.write("\n".join(lines))
+    write_lines(os.path.join(output_dir, "srgan_sr.md"), lines)
 
 
 def run(output_dir: str = "docs/benchmarks", models_dir: str | None = None, scales=(2, 4)) -> dict:
@@ -241,15 +238,13 @@ def run(output_dir: str = "docs/benchmarks", models_dir: str | None = None, scal
     }
     report = {
         "command": "python -m medrestore.benchmarks.srgan_sr " + " ".join(sys.argv[1:]),
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
-        f"{torch.get_num_threads()} threads",
+        "machine": machine(),
         "models_dir": os.path.relpath(models_dir, REPO),
         "scales": [str(s) for s in scales],
         "summary": summary,
         "raw": raw,
     }
-    with atomic_path(os.path.join(output_dir, "srgan_sr.json")) as tmp, open(tmp, "w") as f:
-        json.dump(report, f, indent=4)
+    write_json(os.path.join(output_dir, "srgan_sr.json"), report)
     write_report(report, output_dir)
     if crops:
         grid = comparison_grid(crops, reference="high resolution", no_error=("SRResNet spread x32",))

@@ -14,9 +14,7 @@ volume and SSIM averaged over the sagittal planes (which contain z). Writes
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -25,6 +23,7 @@ import nibabel as nib
 import numpy as np
 import torch
 
+from medrestore.benchmarks.report import machine, write_json, write_lines
 from medrestore.cli.demo import REPO
 from medrestore.data import sources
 from medrestore.evaluation import psnr_ssim
@@ -93,7 +92,7 @@ def run(
     report = {
         "command": "python -m medrestore.benchmarks.srgan_sr_through_plane " + " ".join(sys.argv[1:]),
         "bundle_command": " ".join(cmd[2:]).replace(REPO + "/", ""),
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}",
+        "machine": machine(),
         "scale": scale,
         "iterations": iterations,
         "bundle_seconds": seconds,
@@ -101,8 +100,7 @@ def run(
         "gain_over_cubic_db": gain,
         "target_met": gain >= TARGET_DB,
     }
-    with atomic_path(os.path.join(output_dir, "srgan_sr_through_plane.json")) as tmp, open(tmp, "w") as f:
-        json.dump(report, f, indent=4)
+    write_json(os.path.join(output_dir, "srgan_sr_through_plane.json"), report)
     x_mid, y_mid = truth.shape[0] // 2, truth.shape[1] // 2
     rows = []
     for plane in (lambda v: v[x_mid].T[::-1], lambda v: v[:, y_mid].T[::-1]):  # sagittal, coronal (z up)
@@ -135,8 +133,7 @@ def run(
         "Mid-sagittal and mid-coronal planes, z up; error maps |x − 1 mm| × 4.",
         "",
     ]
-    with atomic_path(os.path.join(output_dir, "srgan_sr_through_plane.md")) as tmp, open(tmp, "w") as f:
-        f.write("\n".join(lines))
+    write_lines(os.path.join(output_dir, "srgan_sr_through_plane.md"), lines)
     print("\n".join(lines))
     return report
 
