@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from medrestore.losses import MaskedMSELoss
+from medrestore.losses import LogMSELoss, MaskedMSELoss, image_loss
 from medrestore.metrics import MaskedMSEMetric
 
 
@@ -21,3 +21,25 @@ def test_masked_mse_counts_only_pixels_with_a_finite_target_and_passes_no_nan_gr
     assert MaskedMSELoss()(pred, torch.full_like(target, torch.nan)).item() == 0.0
     full = torch.rand(2, 1, 4, 4)
     assert MaskedMSELoss()(pred, full).item() == pytest.approx(torch.nn.functional.mse_loss(pred, full).item())
+
+
+def test_log_mse_is_minus_the_mean_psnr_and_weighs_every_image_by_its_relative_error():
+    target = torch.zeros(2, 2, 4, 4)
+    pred = torch.zeros(2, 2, 4, 4, requires_grad=True)
+    with torch.no_grad():
+        pred[0] += 0.1  # MSE 1e-2: PSNR 20 dB at peak 1
+        pred[1] += 0.001  # MSE 1e-6: PSNR 60 dB
+    loss = LogMSELoss()(pred, target)
+    assert loss.item() == pytest.approx(-(20.0 + 60.0) / 2, abs=1e-3)
+    loss.backward()
+    # d/dx 10 log10(mse): the easy image's gradient per unit error is 1e4 times the hard one's, where one
+    # MSE over the batch would weigh the two errors alike (and so be ruled by the hard image)
+    ratio = (pred.grad[1].abs() / 0.001).mean() / (pred.grad[0].abs() / 0.1).mean()
+    assert ratio.item() == pytest.approx(1e4, rel=1e-3)
+
+
+def test_image_loss_builds_the_named_loss_and_names_the_choices_for_an_unknown_one():
+    assert isinstance(image_loss("log_mse"), LogMSELoss)
+    assert isinstance(image_loss("mse"), torch.nn.MSELoss)
+    with pytest.raises(ValueError, match="'log_mse', 'mse'"):
+        image_loss("logmse")

@@ -29,6 +29,7 @@ PSNR-vs-K curve (the shipped weights run with K = 1..10 unrolls). Writes ``modl_
 from __future__ import annotations
 
 import os
+import sys
 
 import numpy as np
 import torch
@@ -181,10 +182,12 @@ def tune(items: list[dict], references: list[np.ndarray], method, grid) -> tuple
     return max(scores, key=scores.get), scores
 
 
-def load_networks(varnet_path: str, candidate_weights: str | None = None) -> dict[str, torch.nn.Module | None]:
+def load_networks(
+    varnet_path: str, candidate_weights: str | None = None, candidate_name: str = "candidate, not shipped"
+) -> dict[str, torch.nn.Module | None]:
     """MoDL K=1 and the shipped K=5, VarNet when trained, and optionally ``candidate_weights``: a K=5
-    ``model.pt`` trained but not shipped (the bundle's network, with or without denoiser biases as the
-    file has them), scored alongside to decide which weights ship."""
+    ``model.pt`` not shipped (a training run's, or an earlier release's; the bundle's network, with or
+    without denoiser biases as the file has them), scored alongside as ``MoDL K=5 (<candidate_name>)``."""
     from medrestore.packaging import load_bundle_network
 
     shipped = load_bundle_network(BUNDLE)
@@ -199,7 +202,7 @@ def load_networks(varnet_path: str, candidate_weights: str | None = None) -> dic
     if candidate_weights:
         has_bias = "denoiser.noise.0.bias" in torch.load(candidate_weights, map_location="cpu")
         candidate = load_bundle_network(BUNDLE, candidate_weights, {"bias": has_bias})
-        nets["MoDL K=5 (candidate, not shipped)"] = candidate
+        nets[f"MoDL K=5 ({candidate_name})"] = candidate
     return nets
 
 
@@ -236,11 +239,17 @@ def score(methods: dict, items: dict[str, list[dict]], references: list[np.ndarr
 
 
 def run(
-    data_dir: str, output_dir: str, varnet_path: str, max_items: int | None = None, candidate_weights: str | None = None
+    data_dir: str,
+    output_dir: str,
+    varnet_path: str,
+    max_items: int | None = None,
+    candidate_weights: str | None = None,
+    candidate_name: str = "candidate, not shipped",
 ) -> dict:
     check_sigpy_convention()
-    nets = load_networks(varnet_path, candidate_weights)
+    nets = load_networks(varnet_path, candidate_weights, candidate_name)
     results: dict = {
+        "command": "python -m medrestore.benchmarks.modl_recon " + " ".join(sys.argv[1:]),
         "machine": machine(),
         "tables": [],
     }
@@ -391,7 +400,7 @@ def write_markdown(path: str, r: dict) -> None:
     lines = [
         "# modl_recon benchmark",
         "",
-        "Written by `python -m medrestore.benchmarks.modl_recon --output_dir docs/benchmarks` "
+        f"Written by `{r.get('command', 'python -m medrestore.benchmarks.modl_recon')}` "
         f"({r['machine']}). Splits of `medrestore-data mri`: `test` (Colin27 slices of a region held out of "
         "training) and `unseen_source` (whole sources never seen in training: dipy `t1_coronal_slice`, `S0_10`, "
         "`test_piesno`, pydicom `MR_small`). k-space simulated with each item's seed: 8 birdcage coils, smooth "
@@ -460,14 +469,16 @@ def main(
     varnet_path: str = os.path.join(REPO, "eval", "varnet_baseline", "varnet.pt"),
     max_items: int | None = None,
     candidate_weights: str | None = None,
+    candidate_name: str = "candidate, not shipped",
 ) -> None:
     """Run the benchmark (builds the MRI sample data first when missing). ``candidate_weights``: a K=5
-    ``model.pt`` from a training run (for example ``eval/models/model.pt``), scored alongside the shipped one."""
+    ``model.pt`` from a training run (for example ``eval/models/model.pt``) or an earlier release, scored alongside
+    the shipped one and labelled ``candidate_name``."""
     if not os.path.isfile(os.path.join(data_dir, "datalist.json")):
         from medrestore.data.mri import build_mri_data
 
         build_mri_data(data_dir)
-    run(data_dir, output_dir, varnet_path, max_items, candidate_weights)
+    run(data_dir, output_dir, varnet_path, max_items, candidate_weights, candidate_name)
 
 
 if __name__ == "__main__":
