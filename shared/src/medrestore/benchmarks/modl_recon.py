@@ -29,6 +29,7 @@ PSNR-vs-K curve (the shipped weights run with K = 1..10 unrolls). Writes ``modl_
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 
 import numpy as np
@@ -249,7 +250,7 @@ def run(
     check_sigpy_convention()
     nets = load_networks(varnet_path, candidate_weights, candidate_name)
     results: dict = {
-        "command": "python -m medrestore.benchmarks.modl_recon " + " ".join(sys.argv[1:]),
+        "command": "python -m medrestore.benchmarks.modl_recon " + shlex.join(sys.argv[1:]),
         "machine": machine(),
         "tables": [],
     }
