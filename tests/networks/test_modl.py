@@ -33,10 +33,37 @@ def test_shapes_and_gradients(num_coils):
     assert net.dc.raw_lam.grad is not None and net.denoiser.noise[0].weight.grad.abs().sum() > 0
 
 
+def _trainable(net):
+    return sum(p.numel() for p in net.parameters() if p.requires_grad)
+
+
 def test_iterations_share_one_denoiser_and_lambda():
     a, b = MoDL(iterations=1, features=8, layers=3), MoDL(iterations=4, features=8, layers=3)
-    assert sum(p.numel() for p in a.parameters()) == sum(p.numel() for p in b.parameters())
+    assert _trainable(a) == _trainable(b)
     b.load_state_dict(a.state_dict())  # K > 1 starts from the K = 1 weights
+    assert not b.lam_offsets.requires_grad and not b.lam_offsets.any()
+
+
+def test_per_iteration_lambda_starts_at_the_shared_lambda_and_learns():
+    torch.manual_seed(0)
+    shared = MoDL(iterations=1, features=8, layers=3)
+    per_iteration = MoDL(iterations=3, features=8, layers=3, lambda_per_iteration=True)
+    assert _trainable(per_iteration) == _trainable(shared) + 3
+    state = {k: v for k, v in shared.state_dict().items() if k != "lam_offsets"}  # a file up to 0.3.x
+    per_iteration.load_state_dict(state)
+    same_k = MoDL(iterations=3, features=8, layers=3)
+    same_k.load_state_dict(state)
+    inputs, target = _batch(4)
+    torch.testing.assert_close(per_iteration(**inputs), same_k(**inputs))  # zero offsets: the same network
+    loss = (per_iteration(**inputs) - complex_to_channels(target[None])).pow(2).mean()
+    loss.backward()
+    assert per_iteration.lam_offsets.grad is not None and per_iteration.lam_offsets.grad.abs().min() > 0
+    with torch.no_grad():
+        per_iteration.lam_offsets.copy_(torch.tensor([0.0, 2.0, -2.0]))
+    scripted = torch.jit.script(per_iteration)
+    torch.testing.assert_close(scripted(**inputs), per_iteration(**inputs))
+    with pytest.raises(RuntimeError, match="lam_offsets"):  # trained offsets of another K do not load silently
+        MoDL(iterations=2, features=8, layers=3).load_state_dict(per_iteration.state_dict())
 
 
 def test_data_consistency_with_tiny_lambda_keeps_sampled_kspace():

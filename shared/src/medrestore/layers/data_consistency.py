@@ -45,8 +45,12 @@ class DataConsistency(nn.Module):
     def lam(self) -> torch.Tensor:
         return F.softplus(self.raw_lam)
 
-    def forward(self, z: torch.Tensor, y: torch.Tensor, physics: MultiCoilMRI) -> torch.Tensor:
-        lam = self.lam
+    def forward(
+        self, z: torch.Tensor, y: torch.Tensor, physics: MultiCoilMRI, lam_offset: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``lam_offset``: scalar added to the raw (pre-softplus) ``lambda`` for this call (a per-iteration
+        ``lambda`` in :class:`medrestore.networks.MoDL`); None: the layer's own ``lambda``."""
+        lam = F.softplus(self.raw_lam if lam_offset is None else self.raw_lam + lam_offset)
         if physics.single_coil:
             mask = physics.mask.expand_as(y)[:, 0]
             return ifft2c((mask * y[:, 0] + lam * fft2c(z)) / (mask + lam))

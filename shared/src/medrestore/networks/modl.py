@@ -36,8 +36,12 @@ class ResidualDenoiser(nn.Module):
 
 
 class MoDL(nn.Module):
-    """``K`` unrolled iterations ``x_{k+1} = DC(D(x_k))`` with one denoiser ``D`` and one data-consistency
-    weight ``lambda`` shared across iterations; ``x_0`` is the zero-filled image ``A^H y``.
+    """``K`` unrolled iterations ``x_{k+1} = DC(D(x_k))`` with one denoiser ``D`` shared across iterations
+    and a data-consistency weight ``lambda_k = softplus(r + o_k)``; ``x_0`` is the zero-filled image ``A^H y``.
+    ``r`` is :class:`medrestore.layers.DataConsistency`'s raw ``lambda``; the per-iteration offsets ``o_k``
+    (``lam_offsets``, ``(K,)``) are zero and frozen unless ``lambda_per_iteration`` (then trained): one
+    shared ``lambda`` as published by default. Weights without ``lam_offsets`` (a K = 1 stage, files up to
+    0.3.x) load with zero offsets, so a per-iteration stage 2 starts exactly at its shared-``lambda`` init.
 
     The denoiser output is multiplied by the coil-map support (pixels where ``sum_c |S_c|^2 > 0``):
     there ``A^H A = 0``, so data consistency would return the denoiser's output unchanged, and a
@@ -49,6 +53,8 @@ class MoDL(nn.Module):
         features, layers, batch_norm, bias: the denoiser (published: 64 features, 5 layers, BatchNorm,
             biases); ``bias=False``: bias-free, ``D(0) = 0`` (:class:`ResidualDenoiser`).
         lam, cg_iterations: :class:`medrestore.layers.DataConsistency`.
+        lambda_per_iteration: train one ``lambda`` offset per iteration (the weights then hold them;
+            inference needs no flag).
 
     Forward:
         ``image`` ``(B, 2, H, W)``: zero-filled coil-combined image (real, imaginary channels);
@@ -67,6 +73,7 @@ class MoDL(nn.Module):
         bias: bool = True,
         lam: float = 0.05,
         cg_iterations: int = 10,
+        lambda_per_iteration: bool = False,
     ) -> None:
         super().__init__()
         if iterations < 1:
@@ -74,6 +81,15 @@ class MoDL(nn.Module):
         self.iterations = iterations
         self.denoiser = ResidualDenoiser(features, layers, batch_norm, bias)
         self.dc = DataConsistency(lam=lam, max_iter=cg_iterations)
+        self.lam_offsets = nn.Parameter(torch.zeros(iterations), requires_grad=lambda_per_iteration)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        key = prefix + "lam_offsets"
+        saved = state_dict.get(key)
+        # a shared-lambda checkpoint (no offsets, or zero offsets of another K): zero offsets are the same network
+        if saved is None or (saved.shape != self.lam_offsets.shape and not saved.any()):
+            state_dict[key] = torch.zeros_like(self.lam_offsets)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def forward(
         self, image: torch.Tensor, kspace: torch.Tensor, mask: torch.Tensor, coil_maps: torch.Tensor | None = None
@@ -83,7 +99,7 @@ class MoDL(nn.Module):
         physics = MultiCoilMRI(mask if mask.ndim == 4 else mask[:, None], maps)
         x = channels_to_complex(image)
         support = torch.ones_like(x.real) if maps is None else (maps.abs().pow(2).sum(dim=1) > 0).to(x.real.dtype)
-        for _ in range(self.iterations):
+        for k in range(self.iterations):
             z = channels_to_complex(self.denoiser(complex_to_channels(x))) * support
-            x = self.dc(z, y, physics)
+            x = self.dc(z, y, physics, self.lam_offsets[k])
         return complex_to_channels(x)
