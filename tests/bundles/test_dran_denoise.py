@@ -126,3 +126,28 @@ def test_rician_correction_removes_the_noise_floor_in_air_and_keeps_tissue(tmp_p
     tissue = clean > 500
     assert abs(corrected[tissue].mean() - clean[tissue].mean()) < 0.03 * clean[tissue].mean()
     assert np.abs(corrected[air]).mean() < np.abs(plain[air]).mean()
+
+
+# ---- fine-tuning and the noise-level input (train.json --init_checkpoint, --noise_level_input true)
+
+
+def test_fine_tune_blind_weights_with_the_noise_level_input(trained, tiny_dataset, tmp_path):
+    """A blind checkpoint starts a noise-level-input run (zero weights on the new head channel, the
+    trained attention temperature kept); inference loads the result with the same flag."""
+    from tests.bundles.restoration_suite import infer_args, train_args
+
+    blind = trained / "models" / "model.pt"
+    out = tmp_path / "informed"
+    flags = ["--noise_level_input", "true"]
+    run_bundle(train_args(DRAN_SPEC, tiny_dataset, out, extra=[*flags, "--init_checkpoint", str(blind)]), cwd=tmp_path)
+    informed = torch.load(out / "models" / "model.pt", map_location="cpu")
+    start = torch.load(blind, map_location="cpu")
+    assert informed["head.0.weight"].shape[1] == start["head.0.weight"].shape[1] + 1
+    assert informed["head.0.weight"][:, -1].abs().max() < 0.05  # started at zero, one epoch of small steps
+    assert torch.allclose(informed["head.0.weight"][:, :-1], start["head.0.weight"], atol=0.05)  # fine-tuned
+    temperatures = {k: v for k, v in informed.items() if k.endswith("temperature")}
+    assert temperatures and all(torch.equal(v, start[k]) for k, v in temperatures.items())  # not re-annealed
+    run_bundle(
+        infer_args(DRAN_SPEC, out / "models" / "model.pt", tiny_dataset, tmp_path / "pred", extra=flags), cwd=tmp_path
+    )
+    assert any((tmp_path / "pred").rglob("*.nii.gz"))

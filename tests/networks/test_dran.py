@@ -57,3 +57,18 @@ def test_torchscript_any_size():
     for shape in [(1, 1, 33, 47), (2, 1, 64, 64)]:
         x = torch.rand(shape)
         torch.testing.assert_close(scripted(x), net(x))
+
+
+def test_noise_level_input_starts_at_the_blind_network_and_is_scriptable():
+    torch.manual_seed(0)
+    blind = DRAN(channels=8, num_blocks=1, layers_per_block=2, downscale=2).eval()
+    informed = DRAN(channels=8, num_blocks=1, layers_per_block=2, downscale=2, noise_level_input=True).eval()
+    informed.load_state_dict(blind.state_dict())  # blind weights: zero weights on the noise-level channel
+    x = (torch.rand(2, 1, 33, 40) + 0.1 * torch.randn(2, 1, 33, 40)).clamp(0, 1)
+    torch.testing.assert_close(informed(x), blind(x))
+    with torch.no_grad():
+        informed.head[0].weight[:, -1] = 1.0
+    assert not torch.allclose(informed(x), blind(x))  # the map reaches the output
+    torch.testing.assert_close(torch.jit.script(informed)(x), informed(x))
+    with pytest.raises(RuntimeError, match="head"):  # informed weights do not fit a blind network
+        blind.load_state_dict(informed.state_dict())

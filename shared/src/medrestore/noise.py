@@ -19,6 +19,7 @@ import torch
 from monai.config import KeysCollection
 from monai.transforms import MapTransform, RandomizableTransform
 
+from medrestore.layers.noise_level import haar_mad_sigma
 from medrestore.physics.ct import fbp, radon
 
 __all__ = [
@@ -260,19 +261,15 @@ class AddScaledNoised(NoiseTransformd):
 
 def estimate_gaussian_sigma(img: torch.Tensor | np.ndarray) -> float:
     """Robust standard deviation of additive white noise: the median absolute finest diagonal Haar
-    wavelet coefficient / 0.6745 (Donoho's MAD estimator), over every 2D plane of the last two axes.
+    wavelet coefficient / 0.6745 (Donoho's MAD estimator), over every 2D plane of the last two axes
+    (:func:`medrestore.layers.haar_mad_sigma` over the whole array).
 
     Image structure leaks little into that band, so the estimate is close to the true sigma for
     natural and medical images (within a few per cent on the sample data at sigma >= 0.02); returns
     the value in the image's units.
     """
     x = torch.as_tensor(img, dtype=torch.float64)
-    h, w = x.shape[-2] // 2 * 2, x.shape[-1] // 2 * 2
-    if h < 2 or w < 2:
-        raise ValueError(f"noise estimation needs at least 2 x 2 pixels, got shape {tuple(x.shape)}.")
-    x = x[..., :h, :w]
-    hh = (x[..., 0::2, 0::2] - x[..., 0::2, 1::2] - x[..., 1::2, 0::2] + x[..., 1::2, 1::2]) / 2
-    return float(hh.abs().median()) / 0.6745
+    return float(haar_mad_sigma(x[None])[0])
 
 
 def estimate_rician_sigma(img: torch.Tensor | np.ndarray, cutoff: float = 2.0, iterations: int = 30) -> float:

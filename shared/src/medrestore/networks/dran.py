@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from medrestore.layers import DynamicConv2d, NoiseGate
+from medrestore.layers import DynamicConv2d, NoiseGate, NoiseLevelMap
 
 __all__ = ["DRAB", "DRAN"]
 
@@ -63,7 +63,10 @@ class DRAN(nn.Module):
     default (``shared_blocks=True`` reproduces the official code, whose forward reuses block 1
     three times); grayscale input; no ``tanh`` on the residual; optional space-to-depth front end
     (``downscale=2``, as in FFDNet): the network then runs at half resolution on ``4 * C`` channels,
-    which quarters the cost per channel and doubles the receptive field.
+    which quarters the cost per channel and doubles the receptive field; optional noise-level input
+    (``noise_level_input=True``, as FFDNet): the head also sees a constant map of the input's own
+    estimated noise sigma (:class:`medrestore.layers.NoiseLevelMap`), so the network stays a function
+    of the image alone.
 
     Args:
         in_channels: image channels. Defaults to 1 (grayscale).
@@ -76,6 +79,9 @@ class DRAN(nn.Module):
         downscale: space-to-depth factor (1 = full resolution as in the paper, or 2). Defaults to 1.
         temperature: initial attention temperature of the dynamic convs. Defaults to 30.
         clamp_output: clamp the restored image to ``[0, 1]``. Defaults to True.
+        noise_level_input: one more head input channel, the estimated noise level map. Its head
+            weights start at zero, and blind weights load into this network with zero weights for
+            that channel: a fine-tuning run starts exactly at the blind network. Defaults to False.
 
     Shapes:
         ``(B, in_channels, H, W)`` float in ``[0, 1]`` -> same shape, for any ``H`` and ``W``.
@@ -93,6 +99,7 @@ class DRAN(nn.Module):
         downscale: int = 1,
         temperature: float = 30.0,
         clamp_output: bool = True,
+        noise_level_input: bool = False,
     ) -> None:
         super().__init__()
         if downscale < 1:
@@ -100,7 +107,12 @@ class DRAN(nn.Module):
         self.downscale = downscale
         self.clamp_output = clamp_output
         io_channels = in_channels * downscale * downscale
-        self.head = nn.Sequential(nn.Conv2d(io_channels, channels, 3, padding=1), nn.ReLU(inplace=True))
+        self.noise_level = NoiseLevelMap() if noise_level_input else None
+        head_in = io_channels + (1 if noise_level_input else 0)
+        self.head = nn.Sequential(nn.Conv2d(head_in, channels, 3, padding=1), nn.ReLU(inplace=True))
+        if noise_level_input:
+            with torch.no_grad():
+                self.head[0].weight[:, io_channels:] = 0.0
         first = DRAB(channels, layers_per_block, num_kernels, norm, temperature)
         blocks = [first]
         for _ in range(num_blocks - 1):
@@ -111,15 +123,26 @@ class DRAN(nn.Module):
         self.blocks = nn.Sequential(*blocks)
         self.tail = nn.Conv2d(channels, io_channels, 3, padding=1)
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        key = prefix + "head.0.weight"
+        saved, own = state_dict.get(key), self.head[0].weight
+        if self.noise_level is not None and saved is not None and saved.shape[1] == own.shape[1] - 1:
+            # blind weights: the noise-level channel gets zero weights (the blind network's output)
+            state_dict[key] = torch.cat([saved, saved.new_zeros(saved.shape[0], 1, *saved.shape[2:])], dim=1)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def residual(self, x: torch.Tensor) -> torch.Tensor:
         """Predicted noise ``r`` of shape ``(B, C, H, W)``; the restored image is ``x - r``."""
         h, w = x.shape[-2], x.shape[-1]
         s = self.downscale
+        image = x
         if s > 1:
             pad_h, pad_w = (s - h % s) % s, (s - w % s) % s
             if pad_h > 0 or pad_w > 0:
                 x = F.pad(x, [0, pad_w, 0, pad_h], mode="replicate")
             x = F.pixel_unshuffle(x, s)
+        if self.noise_level is not None:
+            x = torch.cat([x, self.noise_level(image, [x.shape[-2], x.shape[-1]]).to(x.dtype)], dim=1)
         r = self.tail(self.blocks(self.head(x)))
         if s > 1:
             r = F.pixel_shuffle(r, s)[..., :h, :w]
