@@ -62,6 +62,8 @@ def test_per_iteration_lambda_starts_at_the_shared_lambda_and_learns():
         per_iteration.lam_offsets.copy_(torch.tensor([0.0, 2.0, -2.0]))
     scripted = torch.jit.script(per_iteration)
     torch.testing.assert_close(scripted(**inputs), per_iteration(**inputs))
+    per_iteration.iterations = 5  # more unrolls than offsets (the benchmark's K-curve): the last one repeats
+    assert per_iteration(**inputs).shape == (1, 2, 32, 32)
     with pytest.raises(RuntimeError, match="lam_offsets"):  # trained offsets of another K do not load silently
         MoDL(iterations=2, features=8, layers=3).load_state_dict(per_iteration.state_dict())
 

@@ -101,5 +101,6 @@ class MoDL(nn.Module):
         support = torch.ones_like(x.real) if maps is None else (maps.abs().pow(2).sum(dim=1) > 0).to(x.real.dtype)
         for k in range(self.iterations):
             z = channels_to_complex(self.denoiser(complex_to_channels(x))) * support
-            x = self.dc(z, y, physics, self.lam_offsets[k])
+            # run with more unrolls than trained (``iterations`` raised after loading): the last offset repeats
+            x = self.dc(z, y, physics, self.lam_offsets[min(k, self.lam_offsets.shape[0] - 1)])
         return complex_to_channels(x)
