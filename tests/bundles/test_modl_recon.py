@@ -193,7 +193,7 @@ def test_two_stage_training(trained):
     assert (trained / "validation_comparison_k1.png").is_file()
     k1 = torch.load(trained / "models" / "model_k1.pt", map_location="cpu")
     k2 = torch.load(trained / "models" / "model.pt", map_location="cpu")
-    assert k1.keys() == k2.keys()  # one denoiser and one lambda, whatever K
+    assert k1.keys() == k2.keys()  # one denoiser and one lambda (and its per-unroll offsets), whatever K
 
 
 def test_stage_two_starts_from_the_k1_weights(trained, magnitudes, tmp_path):
@@ -216,7 +216,9 @@ def test_stage_two_starts_from_the_k1_weights(trained, magnitudes, tmp_path):
     run_bundle(args, cwd=tmp_path)
     k1 = torch.load(trained / "models" / "model_k1.pt", map_location="cpu")
     start = torch.load(out / "models" / "model.pt", map_location="cpu")
-    assert all(torch.equal(k1[k], start[k]) for k in k1)  # learning rate 0: the loaded weights, unchanged
+    # learning rate 0: the loaded weights, unchanged; one zero lambda offset per unroll (shared lambda)
+    assert all(torch.equal(k1[k], start[k]) for k in k1 if k != "lam_offsets")
+    assert start["lam_offsets"].shape == (3,) and not start["lam_offsets"].any()
 
 
 def fully_sampled_kspace(root: Path, undersampled: str | None = None) -> Path:
