@@ -41,7 +41,19 @@ def test_iterations_share_one_denoiser_and_lambda():
     a, b = MoDL(iterations=1, features=8, layers=3), MoDL(iterations=4, features=8, layers=3)
     assert _trainable(a) == _trainable(b)
     b.load_state_dict(a.state_dict())  # K > 1 starts from the K = 1 weights
-    assert not b.lam_offsets.requires_grad and not b.lam_offsets.any()
+    assert b.lam_offsets is None and a.state_dict().keys() == b.state_dict().keys()  # files of any K alike
+
+
+def test_modl_0_3_1_files_with_zero_lambda_offsets_load_as_shared_lambda():
+    torch.manual_seed(0)
+    net = MoDL(iterations=3, features=8, layers=3)
+    legacy = {**net.state_dict(), "lam_offsets": torch.zeros(5)}  # 0.3.1 stored zero offsets in every file
+    loaded = MoDL(iterations=3, features=8, layers=3)
+    loaded.load_state_dict(legacy)
+    inputs, _ = _batch(4)
+    torch.testing.assert_close(loaded(**inputs), net(**inputs))
+    with pytest.raises(RuntimeError, match="lambda_per_iteration"):  # trained offsets need the flag
+        loaded.load_state_dict({**legacy, "lam_offsets": torch.tensor([0.0, 1.0, 0.0])})
 
 
 def test_per_iteration_lambda_starts_at_the_shared_lambda_and_learns():
@@ -49,7 +61,8 @@ def test_per_iteration_lambda_starts_at_the_shared_lambda_and_learns():
     shared = MoDL(iterations=1, features=8, layers=3)
     per_iteration = MoDL(iterations=3, features=8, layers=3, lambda_per_iteration=True)
     assert _trainable(per_iteration) == _trainable(shared) + 3
-    state = {k: v for k, v in shared.state_dict().items() if k != "lam_offsets"}  # a file up to 0.3.x
+    state = shared.state_dict()
+    assert "lam_offsets" not in state
     per_iteration.load_state_dict(state)
     same_k = MoDL(iterations=3, features=8, layers=3)
     same_k.load_state_dict(state)

@@ -38,10 +38,12 @@ class ResidualDenoiser(nn.Module):
 class MoDL(nn.Module):
     """``K`` unrolled iterations ``x_{k+1} = DC(D(x_k))`` with one denoiser ``D`` shared across iterations
     and a data-consistency weight ``lambda_k = softplus(r + o_k)``; ``x_0`` is the zero-filled image ``A^H y``.
-    ``r`` is :class:`medrestore.layers.DataConsistency`'s raw ``lambda``; the per-iteration offsets ``o_k``
-    (``lam_offsets``, ``(K,)``) are zero and frozen unless ``lambda_per_iteration`` (then trained): one
-    shared ``lambda`` as published by default. Weights without ``lam_offsets`` (a K = 1 stage, files up to
-    0.3.x) load with zero offsets, so a per-iteration stage 2 starts exactly at its shared-``lambda`` init.
+    ``r`` is :class:`medrestore.layers.DataConsistency`'s raw ``lambda``. By default one shared ``lambda``
+    as published (``o_k = 0``: the network has no offsets and its weights files hold none, whatever ``K``).
+    With ``lambda_per_iteration`` the offsets ``o_k`` are a trained parameter ``lam_offsets`` ``(K,)``; a
+    shared-``lambda`` file loads into it with zero offsets, so such a stage 2 starts exactly at its init.
+    (modl_recon 0.3.1 files hold all-zero ``lam_offsets`` in every network: a shared-``lambda`` network
+    drops them on loading; non-zero offsets need ``lambda_per_iteration``.)
 
     The denoiser output is multiplied by the coil-map support (pixels where ``sum_c |S_c|^2 > 0``):
     there ``A^H A = 0``, so data consistency would return the denoiser's output unchanged, and a
@@ -53,8 +55,7 @@ class MoDL(nn.Module):
         features, layers, batch_norm, bias: the denoiser (published: 64 features, 5 layers, BatchNorm,
             biases); ``bias=False``: bias-free, ``D(0) = 0`` (:class:`ResidualDenoiser`).
         lam, cg_iterations: :class:`medrestore.layers.DataConsistency`.
-        lambda_per_iteration: train one ``lambda`` offset per iteration (the weights then hold them;
-            inference needs no flag).
+        lambda_per_iteration: train one ``lambda`` offset per iteration (the weights then hold them).
 
     Forward:
         ``image`` ``(B, 2, H, W)``: zero-filled coil-combined image (real, imaginary channels);
@@ -81,14 +82,21 @@ class MoDL(nn.Module):
         self.iterations = iterations
         self.denoiser = ResidualDenoiser(features, layers, batch_norm, bias)
         self.dc = DataConsistency(lam=lam, max_iter=cg_iterations)
-        self.lam_offsets = nn.Parameter(torch.zeros(iterations), requires_grad=lambda_per_iteration)
+        self.register_parameter("lam_offsets", nn.Parameter(torch.zeros(iterations)) if lambda_per_iteration else None)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
         key = prefix + "lam_offsets"
         saved = state_dict.get(key)
-        # a shared-lambda checkpoint (no offsets, or zero offsets of another K): zero offsets are the same network
-        if saved is None or (saved.shape != self.lam_offsets.shape and not saved.any()):
-            state_dict[key] = torch.zeros_like(self.lam_offsets)
+        zero = saved is not None and not saved.any()
+        if self.lam_offsets is None and zero:
+            del state_dict[key]  # a 0.3.1 file's zero offsets: the shared-lambda network itself
+        elif self.lam_offsets is None and saved is not None:
+            raise RuntimeError(
+                f"The weights hold per-iteration lambda offsets ({key} = {saved.tolist()}): build the network "
+                "with lambda_per_iteration=True (--lambda_per_iteration true) to load them."
+            )
+        elif self.lam_offsets is not None and (saved is None or (zero and saved.shape != self.lam_offsets.shape)):
+            state_dict[key] = torch.zeros_like(self.lam_offsets)  # per-iteration offsets start at the shared lambda
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def forward(
@@ -99,8 +107,11 @@ class MoDL(nn.Module):
         physics = MultiCoilMRI(mask if mask.ndim == 4 else mask[:, None], maps)
         x = channels_to_complex(image)
         support = torch.ones_like(x.real) if maps is None else (maps.abs().pow(2).sum(dim=1) > 0).to(x.real.dtype)
+        offsets = self.lam_offsets
         for k in range(self.iterations):
             z = channels_to_complex(self.denoiser(complex_to_channels(x))) * support
-            # run with more unrolls than trained (``iterations`` raised after loading): the last offset repeats
-            x = self.dc(z, y, physics, self.lam_offsets[min(k, self.lam_offsets.shape[0] - 1)])
+            if offsets is None:
+                x = self.dc(z, y, physics)
+            else:  # more unrolls than trained offsets (``iterations`` raised after loading): the last one repeats
+                x = self.dc(z, y, physics, offsets[min(k, offsets.shape[0] - 1)])
         return complex_to_channels(x)
