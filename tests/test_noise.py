@@ -72,6 +72,27 @@ def test_low_dose_ct_noise_scales_with_inverse_square_root_of_dose():
     assert errs[0] / errs[1] == pytest.approx(10**0.5, rel=0.2)
 
 
+@pytest.mark.parametrize(
+    "transform",
+    [
+        AddGaussianNoised("image", sigma=0.1),
+        AddRicianNoised("image", sigma=0.1),
+        AddPoissonGaussianNoised("image", peak=100.0),
+        LowDoseCTNoised("image", i0=1e4, num_angles=30),
+    ],
+    ids=lambda t: type(t).__name__,
+)
+def test_noise_keeps_the_input_type_and_metadata(transform):
+    """A MetaTensor in, a MetaTensor with the same metadata out, so that a batch drawing different noise
+    models per item (the training mixture) collates."""
+    from monai.data import MetaTensor
+
+    image = MetaTensor(torch.rand(1, 24, 24), meta={"filename_or_obj": "slice.nii.gz"})
+    out = transform({"image": image, "noise_seed": 3})["image"]
+    assert isinstance(out, MetaTensor) and out.meta["filename_or_obj"] == "slice.nii.gz"
+    assert out.dtype == image.dtype and not torch.equal(out.as_tensor(), image.as_tensor())
+
+
 def test_bad_ranges():
     with pytest.raises(ValueError):
         AddGaussianNoised("image", sigma=(0.2, 0.1))

@@ -151,3 +151,31 @@ def test_fine_tune_blind_weights_with_the_noise_level_input(trained, tiny_datase
         infer_args(DRAN_SPEC, out / "models" / "model.pt", tiny_dataset, tmp_path / "pred", extra=flags), cwd=tmp_path
     )
     assert any((tmp_path / "pred").rglob("*.nii.gz"))
+
+
+# ---- training on each modality's own noise (configs/train_noise_mixture.json)
+
+
+def test_noise_mixture_overlay_draws_every_noise_model_and_trains(tiny_dataset, tmp_path):
+    """The overlay replaces the Gaussian training noise by a seeded draw among Gaussian, Rician (MR),
+    Poisson-Gaussian (X-ray) and low-dose FBP (CT) noise; a run with it trains and saves weights."""
+    from monai.bundle import ConfigParser
+
+    from tests.bundles.restoration_suite import train_args
+
+    parser = ConfigParser()
+    parser.read_config([str(DRAN_SPEC.configs / "train.json"), str(DRAN_SPEC.configs / "train_noise_mixture.json")])
+    noise = parser.get_parsed_content("train#noise")
+    kinds = [type(t).__name__ for t in noise.transforms]
+    assert kinds == ["AddGaussianNoised", "AddRicianNoised", "AddPoissonGaussianNoised", "LowDoseCTNoised"]
+    noise.set_random_state(0)
+    clean = torch.full((1, 32, 32), 0.5)
+    clean[..., :8] = 0.0  # air
+    air = [noise({"label": clean})["image"][..., :8] for _ in range(40)]
+    assert any(a.min() < 0 for a in air) and any(a.min() >= 0 and a.max() > 0 for a in air)  # Gaussian and Rician
+    out = tmp_path / "mixture"
+    run_bundle(
+        train_args(DRAN_SPEC, tiny_dataset, out, config_file=DRAN_SPEC.overlay("train_noise_mixture.json")),
+        cwd=tmp_path,
+    )
+    assert (out / "models" / "model.pt").is_file()

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from monai.config import KeysCollection
 from monai.transforms import MapTransform, RandomizableTransform
+from monai.utils import convert_to_dst_type
 
 from medrestore.layers.noise_level import haar_mad_sigma
 from medrestore.physics.ct import fbp, radon
@@ -80,7 +81,9 @@ class NoiseTransformd(RandomizableTransform, MapTransform):
         apply = rng.random() < self.prob
         for key, out_key in self.key_iterator(d, self.output_keys):
             img = d[key]
-            d[out_key] = self.degrade(torch.as_tensor(img), rng) if apply else torch.as_tensor(img).clone()
+            img = torch.as_tensor(img)
+            # the input's type and metadata (a MetaTensor stays one), whatever ``degrade`` built the noise from
+            d[out_key] = convert_to_dst_type(self.degrade(img, rng), dst=img)[0] if apply else img.clone()
         return d
 
 

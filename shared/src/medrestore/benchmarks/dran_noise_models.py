@@ -17,9 +17,12 @@ Methods: the noisy input; NL-means given the noise's global standard deviation (
 BM3D given the same (the root mean square of ``noisy - clean``, an oracle level); DRAN blind (the
 bundle's ``models/model.pt``); on MR also BM3D and DRAN followed by the Rician bias correction
 (:func:`medrestore.noise.rician_bias_correct`, the bundle's ``--rician_correction true``) with the true
-sigma, and DRAN with the correction's sigma estimated from the noisy image (the bundle's default). Every output is clipped to ``[0, 1]``. Not included: variance-stabilising
-transforms before BM3D (generalised Anscombe for Poisson-Gaussian), which would make BM3D stronger
-on X-ray. Writes ``dran_noise_models.md``, ``.json`` and ``_crops.png``.
+sigma, and DRAN with the correction's sigma estimated from the noisy image (the bundle's default).
+``--weights "{'label': 'path/model.pt'}"`` adds other DRAN weight files as columns (for example a run of
+``configs/train_noise_mixture.json``; on MR also with the correction), each with its margin to BM3D.
+Every output is clipped to ``[0, 1]``. Not included: variance-stabilising transforms before BM3D
+(generalised Anscombe for Poisson-Gaussian), which would make BM3D stronger on X-ray. Writes
+``dran_noise_models.md``, ``.json`` and ``_crops.png``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import numpy as np
 import torch
 
 from medrestore.benchmarks.dran_denoise import SPLITS, load_dran, restore
+from medrestore.benchmarks.dran_weights import load_weights
 from medrestore.benchmarks.report import machine, write_json, write_lines
 from medrestore.cli.demo import REPO
 from medrestore.data.datalist import load_windowed_split
@@ -84,10 +88,21 @@ def methods(network) -> dict:
     return out
 
 
-def run(output_dir: str = "docs/benchmarks", data_dir: str | None = None, max_images: int | None = None) -> dict:
-    """Run the benchmark and write its files."""
+def run(
+    output_dir: str = "docs/benchmarks",
+    data_dir: str | None = None,
+    max_images: int | None = None,
+    weights: dict | None = None,
+) -> dict:
+    """Run the benchmark and write its files; ``weights``: extra DRAN weight files, label -> path."""
+    weights = weights or {}
+    if not isinstance(weights, dict):
+        raise ValueError(f"--weights must map labels to weight files, got {weights!r}.")
     data_dir = data_dir or os.path.join(REPO, "data", "denoising")
     algos = methods(load_dran())
+    for label, path in weights.items():
+        algos[label] = lambda y, level, net=load_weights(path): restore(net, y)
+    learnt = ["DRAN", *weights]
     scores: dict = {}  # (split, modality, setting, method) -> [(psnr, ssim)]
     levels: dict = {}  # (split, modality, setting) -> [noise rms]
     crops = {}
@@ -102,7 +117,7 @@ def run(output_dir: str = "docs/benchmarks", data_dir: str | None = None, max_im
                 outputs = {name: fn(y, level) for name, fn in algos.items()}
                 if item["modality"] == "MR":  # the bundle's --rician_correction true, given or estimating sigma
                     sigma = float(transform.sigma[0])
-                    for name in [n for n in ("BM3D", "DRAN") if n in outputs]:
+                    for name in [n for n in ("BM3D", *learnt) if n in outputs]:
                         outputs[f"{name} + {RICIAN}"] = rician_bias_correct(outputs[name], sigma)
                     outputs[f"DRAN + {RICIAN}, estimated sigma"] = rician_bias_correct(
                         outputs["DRAN"], estimate_rician_sigma(y)
@@ -123,16 +138,22 @@ def run(output_dir: str = "docs/benchmarks", data_dir: str | None = None, max_im
         entry["noise_rms"] = summarize(levels[(split, modality, setting)])
         entry[name] = {"psnr": summarize(v[0] for v in vals), "ssim": summarize(v[1] for v in vals)}
     margins = {
-        f"{split}/{row}": res["DRAN"]["psnr"]["mean"] - res["BM3D"]["psnr"]["mean"]
-        for split, rows in table.items()
-        for row, res in rows.items()
-        if "BM3D" in res
+        name: {
+            f"{split}/{row}": res[name]["psnr"]["mean"] - res["BM3D"]["psnr"]["mean"]
+            for split, rows in table.items()
+            for row, res in rows.items()
+            if "BM3D" in res
+        }
+        for name in learnt
     }
+    command = f"python -m medrestore.benchmarks.dran_noise_models --output_dir {output_dir}"
     result = {
-        "command": "python -m medrestore.benchmarks.dran_noise_models --output_dir docs/benchmarks",
+        "command": command + (f' --weights "{weights!r}"' if weights else ""),
         "machine": machine(),
+        "weights": {"DRAN": "bundles/dran_denoise/models/model.pt", **weights},
         "scores": table,
-        "dran_minus_bm3d_psnr_db": margins,
+        "dran_minus_bm3d_psnr_db": margins["DRAN"],
+        "minus_bm3d_psnr_db": margins,
     }
     os.makedirs(output_dir, exist_ok=True)
     stem = os.path.join(output_dir, "dran_noise_models")
@@ -144,7 +165,7 @@ def run(output_dir: str = "docs/benchmarks", data_dir: str | None = None, max_im
         columns = ["noisy", "clean", "DRAN", *[n for n in mr[0] if RICIAN in n]]
         save_png(stem + "_rician_crops.png", _grid(mr, columns))
     names = list(dict.fromkeys(name for (*_, name) in scores))
-    write_markdown(stem + ".md", result, names)
+    write_markdown(stem + ".md", result, names, learnt)
     return result
 
 
@@ -157,7 +178,7 @@ def _grid(rows: list[dict], columns: list[str]):
     return comparison_grid([{label(k): center_crop(row[k], 128) for k in columns} for row in rows], reference="clean")
 
 
-def write_markdown(path: str, r: dict, names: list[str]) -> None:
+def write_markdown(path: str, r: dict, names: list[str], learnt: list[str]) -> None:
     lines = [
         "# dran_denoise on each modality's own noise",
         "",
@@ -165,16 +186,18 @@ def write_markdown(path: str, r: dict, names: list[str]) -> None:
         "MR: Rician; X-ray: Poisson-Gaussian (read-out std 0.01); CT: low-dose FBP (parallel beam, 180 angles), "
         "on the [0, 1] window of the test and unseen-source splits of `medrestore-data denoising`, fixed seeds. "
         "NL-means and BM3D are given the noise's root mean square (an oracle level; no variance-stabilising "
-        "transform); DRAN is blind and was trained on Gaussian noise only. PSNR (dB) / SSIM, mean over the images "
-        "(n); every output clipped to [0, 1].",
+        "transform); DRAN (the shipped weights) is blind and was trained on Gaussian noise only. PSNR (dB) / SSIM, "
+        "mean over the images (n); every output clipped to [0, 1].",
+        "",
+        *[f"- `{label}`: `{path}`" for label, path in r["weights"].items() if label != "DRAN"],
         "",
     ]
     for split, rows in r["scores"].items():
         lines += [
             f"## {split}",
             "",
-            "| modality / noise | noise rms | " + " | ".join(names) + " | DRAN − BM3D |",
-            "|---|---|" + "---|" * len(names) + "---|",
+            "| modality / noise | noise rms | " + " | ".join(names) + "".join(f" | {n} − BM3D" for n in learnt) + " |",
+            "|---|---|" + "---|" * (len(names) + len(learnt)),
         ]
         for row, res in rows.items():
             cells = [
@@ -183,11 +206,12 @@ def write_markdown(path: str, r: dict, names: list[str]) -> None:
                 else "–"
                 for n in names
             ]
-            margin = r["dran_minus_bm3d_psnr_db"].get(f"{split}/{row}")
+            margins = [r["minus_bm3d_psnr_db"][n].get(f"{split}/{row}") for n in learnt]
             lines.append(
                 f"| {row} | {res['noise_rms']['mean']:.3f} | "
                 + " | ".join(cells)
-                + (f" | {margin:+.2f} dB |" if margin is not None else " | – |")
+                + "".join(f" | {m:+.2f} dB" if m is not None else " | –" for m in margins)
+                + " |"
             )
         lines.append("")
     lines += [

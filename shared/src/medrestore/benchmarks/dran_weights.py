@@ -26,6 +26,12 @@ from medrestore.packaging import load_bundle_network
 SPLITS = ("validation", "test", "unseen_source")
 
 
+def load_weights(path: str):
+    """A DRAN weight file of the bundle's architecture, blind or with the noise-level input (blind files load
+    with zero weights on that channel, i.e. as the network they are)."""
+    return load_bundle_network(BUNDLE, path, {"noise_level_input": True})
+
+
 def run(
     weights: dict, output_dir: str = "docs/benchmarks", data_dir: str | None = None, name: str = "dran_weights"
 ) -> dict:
@@ -33,7 +39,7 @@ def run(
     if not isinstance(weights, dict) or not weights:
         raise ValueError(f"--weights must map labels to weight files, got {weights!r}.")
     data_dir = data_dir or os.path.join(REPO, "data", "denoising")
-    nets = {label: load_bundle_network(BUNDLE, path, {"noise_level_input": True}) for label, path in weights.items()}
+    nets = {label: load_weights(path) for label, path in weights.items()}
     table: dict = {}
     for split in SPLITS:
         items = load_windowed_split(data_dir, split)
