@@ -63,7 +63,9 @@ def run(
                 )
     labels = list(nets)
     result = {
-        "command": f'python -m medrestore.benchmarks.dran_weights --output_dir {output_dir} --weights "{weights!r}"',
+        "command": f"python -m medrestore.benchmarks.dran_weights --output_dir {output_dir}"
+        + (f" --name {name}" if name != "dran_weights" else "")
+        + f' --weights "{weights!r}"',
         "machine": machine(),
         "weights": weights,
         "psnr_ssim": table,
