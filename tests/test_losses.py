@@ -43,3 +43,25 @@ def test_image_loss_builds_the_named_loss_and_names_the_choices_for_an_unknown_o
     assert isinstance(image_loss("mse"), torch.nn.MSELoss)
     with pytest.raises(ValueError, match="'log_mse', 'mse'"):
         image_loss("logmse")
+
+
+def test_mind_loss_ignores_an_intensity_map_and_penalises_moved_structure():
+    from medrestore.losses import MINDLoss
+    from medrestore.metrics import mind_descriptor, mind_distance
+
+    g = torch.Generator().manual_seed(0)
+    smooth = torch.nn.functional.avg_pool2d(torch.rand(2, 1, 40, 40, generator=g), 5, stride=1, padding=2)
+    image = (smooth - smooth.amin()) / (smooth.amax() - smooth.amin())
+    loss = MINDLoss()
+    inverted = 0.9 - 0.7 * image  # a contrast inversion: same anatomy, other intensities
+    moved = torch.roll(inverted, shifts=(3, 0), dims=(2, 3))
+    assert loss(inverted, image) < 1e-4
+    assert loss(moved, image) > 0.05
+    # the batched descriptor is the metric's (H, W) one, per image
+    torch.testing.assert_close(mind_descriptor(image)[1], mind_descriptor(image[1, 0]), atol=1e-5, rtol=0)
+    torch.testing.assert_close(loss(moved[:1], image[:1]), mind_distance(moved[0, 0], image[0, 0]), atol=1e-5, rtol=0)
+    out = inverted.clone().requires_grad_(True)
+    loss(torch.roll(out, shifts=(3, 0), dims=(2, 3)), image).backward()
+    assert torch.isfinite(out.grad).all() and out.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match=r"\(B, 1, H, W\)"):
+        mind_descriptor(torch.rand(2, 3, 8, 8))

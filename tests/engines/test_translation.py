@@ -74,6 +74,31 @@ def test_cyclegan_step_changes_all_four_networks():
         assert any(not torch.equal(a, b) for a, b in zip(old, module.parameters()))
 
 
+def test_cyclegan_structure_term_is_off_by_default_and_adds_the_mind_loss_when_weighted():
+    def step(weight):
+        torch.manual_seed(0)
+        g = CycleGenerators(ResnetGenerator(features=4, num_blocks=1), ResnetGenerator(features=4, num_blocks=1))
+        d = DiscriminatorPair(Recording(), Recording())
+        trainer = CycleGANTrainer(
+            "cpu",
+            1,
+            [_batch()],
+            g,
+            d,
+            torch.optim.Adam(g.parameters(), 2e-4),
+            torch.optim.Adam(d.parameters(), 2e-4),
+            pool_size=0,
+            structure_weight=weight,
+        )
+        trainer.run()
+        return trainer.state.output
+
+    off, on = step(0.0), step(2.0)
+    assert off["structure_loss"] == 0.0 and on["structure_loss"] > 0.0
+    # the same first forward pass: the weighted term is the only difference in the generator loss
+    assert abs(on["loss"] - off["loss"] - 2.0 * on["structure_loss"]) < 1e-4
+
+
 def test_pix2pix_discriminator_is_conditioned_on_the_input():
     torch.manual_seed(0)
     g, d = UNetGenerator(features=4, levels=3), Recording(in_channels=2)

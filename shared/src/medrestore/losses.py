@@ -5,13 +5,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from medrestore.metrics import masked_squared_error
+from medrestore.metrics import masked_squared_error, mind_descriptor
 
 __all__ = [
     "ContentLoss",
     "DiscriminatorLoss",
     "GeneratorAdversarialLoss",
     "LogMSELoss",
+    "MINDLoss",
     "MagnitudeMSELoss",
     "MaskedMSELoss",
     "image_loss",
@@ -42,6 +43,21 @@ class LogMSELoss(nn.Module):
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         mse = (pred - target).pow(2).flatten(1).mean(dim=1)
         return 10.0 * torch.log10(mse + self.eps).mean()
+
+
+class MINDLoss(nn.Module):
+    """Structure-consistency loss of unpaired translation (Yang et al., DLMIA 2018: MR-to-CT CycleGAN):
+    mean absolute difference of the MIND local self-similarity descriptors
+    (:func:`medrestore.metrics.mind_descriptor`) of an output and its own input. MIND does not change
+    under an intensity map ``a x + b``, so the loss lets the contrast change and penalises anatomy that
+    moves, appears or vanishes. ``output``, ``source``: ``(B, 1, H, W)``; 0 for identical structure."""
+
+    def __init__(self, radius: int = 1) -> None:
+        super().__init__()
+        self.radius = int(radius)
+
+    def forward(self, output: torch.Tensor, source: torch.Tensor) -> torch.Tensor:
+        return (mind_descriptor(output, self.radius) - mind_descriptor(source, self.radius)).abs().mean()
 
 
 def image_loss(name: str) -> nn.Module:

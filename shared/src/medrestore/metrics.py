@@ -122,17 +122,23 @@ def gradient_ncc(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 def mind_descriptor(x: torch.Tensor, radius: int = 1) -> torch.Tensor:
     """MIND-style local self-similarity (Heinrich et al., MedIA 2012), four-neighbourhood:
     ``exp(-D_r / V)`` with ``D_r`` the patch SSD to the image shifted by ``r`` and ``V`` its mean over
-    ``r``, normalised to a maximum of 1 per pixel. ``(H, W)`` -> ``(4, H, W)``; contrast-independent."""
-    img = x[None, None].double()
+    ``r``, normalised to a maximum of 1 per pixel. ``(H, W)`` -> ``(4, H, W)`` (computed in float64),
+    or ``(B, 1, H, W)`` -> ``(B, 4, H, W)`` in the input's dtype, differentiable (the structure loss of
+    :class:`medrestore.losses.MINDLoss`). Invariant to ``a x + b`` (``a != 0``, where ``V`` is above its 1e-6
+    floor): contrast-independent."""
+    if x.ndim == 2:
+        return mind_descriptor(x[None, None].double(), radius)[0].float()
+    if x.ndim != 4 or x.shape[1] != 1:
+        raise ValueError(f"mind_descriptor expects (H, W) or (B, 1, H, W), got {tuple(x.shape)}.")
     k = 2 * radius + 1
     d = []
     for shift in ((0, 1), (1, 0), (0, -1), (-1, 0)):
-        diff = (img - torch.roll(img, shifts=shift, dims=(2, 3))) ** 2
+        diff = (x - torch.roll(x, shifts=shift, dims=(2, 3))) ** 2
         d.append(torch.nn.functional.avg_pool2d(diff, k, stride=1, padding=radius, count_include_pad=False))
-    d = torch.cat(d, dim=1)[0]
-    v = d.mean(0, keepdim=True).clamp_min(1e-6)
+    d = torch.cat(d, dim=1)
+    v = d.mean(1, keepdim=True).clamp_min(1e-6)
     mind = torch.exp(-d / v)
-    return (mind / mind.amax(0, keepdim=True)).float()
+    return mind / mind.amax(1, keepdim=True)
 
 
 def mind_distance(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

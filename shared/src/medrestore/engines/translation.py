@@ -22,6 +22,8 @@ from monai.losses import PatchAdversarialLoss
 from monai.utils import CommonKeys as Keys
 from torch import nn
 
+from medrestore.losses import MINDLoss
+
 __all__ = ["CycleGANTrainer", "CycleGenerators", "DiscriminatorPair", "ImagePool", "Pix2PixTrainer"]
 
 
@@ -159,19 +161,21 @@ class CycleGANTrainer(_TranslationTrainer):
 
     Per iteration: the generator step minimises ``LSGAN(D_b(G_ab(a))) + LSGAN(D_a(G_ba(b)))
     + cycle_weight * (|G_ba(G_ab(a)) - a|_1 + |G_ab(G_ba(b)) - b|_1)
-    + identity_weight * cycle_weight * (|G_ab(b) - b|_1 + |G_ba(a) - a|_1)``; then each discriminator
-    is trained on real images against generated ones drawn from an :class:`ImagePool`.
-    Published: ``cycle_weight=10``, ``identity_weight=0.5``, ``pool_size=50``.
+    + identity_weight * cycle_weight * (|G_ab(b) - b|_1 + |G_ba(a) - a|_1)
+    + structure_weight * (MIND(G_ab(a), a) + MIND(G_ba(b), b))``; then each discriminator is trained
+    on real images against generated ones drawn from an :class:`ImagePool`.
+    Published: ``cycle_weight=10``, ``identity_weight=0.5``, ``pool_size=50``; the structure term
+    (:class:`medrestore.losses.MINDLoss`, Yang et al. 2018) is off at ``structure_weight=0``.
 
     Args:
         generator: :class:`CycleGenerators` (or a DDP wrapper of it).
         discriminator: :class:`DiscriminatorPair` (or a DDP wrapper of it).
         g_optimizer, d_optimizer: optimisers of both generators and both discriminators.
-        cycle_weight, identity_weight, pool_size, seed: as above (``seed`` seeds the pools).
+        cycle_weight, identity_weight, structure_weight, pool_size, seed: as above (``seed`` seeds the pools).
         Other arguments: :class:`monai.engines.Trainer`.
 
     ``engine.state.output``: ``image``, ``target``, ``pred`` (= ``G_ab(image)``), ``loss`` (the generator
-    loss), ``d_loss``, ``adversarial_loss``, ``cycle_loss``, ``identity_loss`` (floats).
+    loss), ``d_loss``, ``adversarial_loss``, ``cycle_loss``, ``identity_loss``, ``structure_loss`` (floats).
     """
 
     def __init__(
@@ -179,12 +183,15 @@ class CycleGANTrainer(_TranslationTrainer):
         *args,
         cycle_weight: float = 10.0,
         identity_weight: float = 0.5,
+        structure_weight: float = 0.0,
         pool_size: int = 50,
         seed: int = 0,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.cycle_weight, self.identity_weight = float(cycle_weight), float(identity_weight)
+        self.structure_weight = float(structure_weight)
+        self.structure = MINDLoss()
         self.pools = (ImagePool(pool_size, seed), ImagePool(pool_size, seed + 1))
 
     def _iteration(self, engine, batchdata: dict) -> dict:
@@ -201,6 +208,10 @@ class CycleGANTrainer(_TranslationTrainer):
         if identity:
             idt = self.l1(out["idt_b"], real_b) + self.l1(out["idt_a"], real_a)
             loss = loss + self.identity_weight * self.cycle_weight * idt
+        structure = torch.zeros((), device=real_a.device)
+        if self.structure_weight > 0:
+            structure = self.structure(out["fake_b"], real_a) + self.structure(out["fake_a"], real_b)
+            loss = loss + self.structure_weight * structure
         self._step(self.g_optimizer, loss)
 
         fake_b, fake_a = self.pools[0].query(out["fake_b"]), self.pools[1].query(out["fake_a"])
@@ -219,6 +230,7 @@ class CycleGANTrainer(_TranslationTrainer):
             "adversarial_loss": adversarial.item(),
             "cycle_loss": cycle.item(),
             "identity_loss": idt.item(),
+            "structure_loss": structure.item(),
         }
 
 
