@@ -19,6 +19,7 @@ from medrestore.networks.translation import _TiledGenerator
         lambda: UNetGenerator(features=8, levels=3, tile_size=24),
         lambda: ResnetGenerator(features=8, num_blocks=1, norm="none"),
         lambda: UNetGenerator(features=8, levels=3, norm="none"),
+        lambda: ResnetGenerator(features=8, num_blocks=1, norm="none", pixel_map=8),
     ],
 )
 @pytest.mark.parametrize("shape", [(37, 53), (32, 32), (19, 7)])
@@ -62,11 +63,28 @@ def test_without_norm_residual_blocks_start_as_the_identity():
         torch.testing.assert_close(block(x), x)
 
 
+def test_pixel_map_generator_starts_as_a_pixel_wise_map_and_keeps_the_published_names():
+    torch.manual_seed(0)
+    net = ResnetGenerator(features=8, num_blocks=2, norm="none", pixel_map=8).eval()
+    x = torch.full((1, 1, 40, 40), 0.2)
+    x[..., 5:15, 20:35] = 0.7  # two intensities: an untrained pixel-map generator gives two output values
+    with torch.no_grad():
+        y = net(x)
+    assert torch.unique(y.round(decimals=5)).numel() == 2
+    assert not torch.equal(y[..., 0, 0], y[..., 10, 25])
+    # the zero-initialised last layer of the convolutional (context) branch still receives a gradient
+    net(torch.rand(1, 1, 24, 24)).mean().backward()
+    assert net.model[-1].weight.grad.abs().sum() > 0
+    plain = {k for k in ResnetGenerator(features=8, num_blocks=2, norm="none").state_dict()}
+    assert plain == {k for k in net.state_dict() if not k.startswith("pixel.")}
+
+
 def test_generators_script():
     for net in (
         ResnetGenerator(features=8, num_blocks=1, tile_size=16),
         UNetGenerator(features=8, levels=3),
         ResnetGenerator(features=8, num_blocks=1, norm="none"),
+        ResnetGenerator(features=8, num_blocks=1, norm="none", pixel_map=4),
     ):
         scripted = torch.jit.script(net.eval())
         x = torch.rand(1, 1, 21, 18)

@@ -147,6 +147,10 @@ class ResnetGenerator(_TiledGenerator):
             crop size); 0: whole images.
         norm: ``"instance"`` (published) or ``"none"`` (no normalisation; Kaiming initialisation and
             residual blocks that start as the identity, so that the untrained network stays stable).
+        pixel_map: hidden width of a per-pixel path (three 1x1 convolutions of the input intensity)
+            added before the ``tanh``; the convolutional branch's last layer then starts at zero, so the
+            generator starts as a learned pixel-wise intensity map and adds spatial context to it. 0: off
+            (the published generator; the parameter names are the same as without the option).
     """
 
     def __init__(
@@ -158,6 +162,7 @@ class ResnetGenerator(_TiledGenerator):
         upsample: str = "resize_conv",
         tile_size: int = 0,
         norm: str = "instance",
+        pixel_map: int = 0,
     ) -> None:
         super().__init__()
         self.tile_size = int(tile_size)
@@ -185,7 +190,17 @@ class ResnetGenerator(_TiledGenerator):
                     nn.Conv2d(c, c // 2, 3),
                 ]
             layers += [_norm(norm, c // 2), nn.ReLU(inplace=True)]
-        layers += [nn.ReflectionPad2d(3), nn.Conv2d(f, out_channels, 7), nn.Tanh()]
+        last = nn.Conv2d(f, out_channels, 7)
+        layers += [nn.ReflectionPad2d(3), last]
+        self.pixel = None
+        if pixel_map > 0:
+            w = int(pixel_map)
+            self.pixel = nn.Sequential(
+                nn.Conv2d(in_channels, w, 1), nn.ReLU(inplace=True), nn.Conv2d(w, w, 1), nn.ReLU(inplace=True),
+                nn.Conv2d(w, out_channels, 1),
+            )  # fmt: skip
+        else:
+            layers.append(nn.Tanh())
         self.model = nn.Sequential(*layers)
         if norm == "instance":
             init_normal(self)
@@ -193,10 +208,14 @@ class ResnetGenerator(_TiledGenerator):
             _init_kaiming(self)
             for block in blocks:
                 nn.init.zeros_(block.body[5].weight)
+        if self.pixel is not None:
+            nn.init.zeros_(last.weight)
+            nn.init.zeros_(last.bias)
 
     def _whole(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2], x.shape[-1]
-        y = self.model(_padded(2.0 * x - 1.0, 4))
+        x = _padded(2.0 * x - 1.0, 4)
+        y = self.model(x) if self.pixel is None else torch.tanh(self.model(x) + self.pixel(x))
         return (0.5 * (y + 1.0))[..., :h, :w]
 
 
