@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from medrestore.metrics import masked_squared_error, mind_descriptor
+from medrestore.metrics import masked_squared_error, mind_distance
 
 __all__ = [
     "ContentLoss",
@@ -47,17 +47,16 @@ class LogMSELoss(nn.Module):
 
 class MINDLoss(nn.Module):
     """Structure-consistency loss of unpaired translation (Yang et al., DLMIA 2018: MR-to-CT CycleGAN):
-    mean absolute difference of the MIND local self-similarity descriptors
-    (:func:`medrestore.metrics.mind_descriptor`) of an output and its own input. MIND does not change
-    under an intensity map ``a x + b``, so the loss lets the contrast change and penalises anatomy that
-    moves, appears or vanishes. ``output``, ``source``: ``(B, 1, H, W)``; 0 for identical structure."""
+    :func:`medrestore.metrics.mind_distance` (the unpaired structure metric) of an output and its own
+    input, batched and differentiable. MIND does not change under an intensity map ``a x + b``, so the
+    loss lets the contrast change and penalises anatomy that moves, appears or vanishes. ``output``, ``source``: ``(B, 1, H, W)``; 0 for identical structure."""
 
     def __init__(self, radius: int = 1) -> None:
         super().__init__()
         self.radius = int(radius)
 
     def forward(self, output: torch.Tensor, source: torch.Tensor) -> torch.Tensor:
-        return (mind_descriptor(output, self.radius) - mind_descriptor(source, self.radius)).abs().mean()
+        return mind_distance(output, source, self.radius)
 
 
 def image_loss(name: str) -> nn.Module:

@@ -141,9 +141,10 @@ def mind_descriptor(x: torch.Tensor, radius: int = 1) -> torch.Tensor:
     return mind / mind.amax(1, keepdim=True)
 
 
-def mind_distance(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Mean absolute difference of the two images' MIND descriptors (0: the same local structure)."""
-    return (mind_descriptor(x) - mind_descriptor(y)).abs().mean()
+def mind_distance(x: torch.Tensor, y: torch.Tensor, radius: int = 1) -> torch.Tensor:
+    """Mean absolute difference of the two images' MIND descriptors (0: the same local structure);
+    ``(H, W)`` or ``(B, 1, H, W)`` as :func:`mind_descriptor` takes them."""
+    return (mind_descriptor(x, radius) - mind_descriptor(y, radius)).abs().mean()
 
 
 def foreground_mask(x: torch.Tensor, fraction: float = 0.1) -> torch.Tensor:
