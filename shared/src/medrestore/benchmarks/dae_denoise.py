@@ -261,10 +261,11 @@ def run(
         for n in LEARNING_CURVE:
             curve_ckpts[n] = train_variant(work_dir, data_dir, f"curve_{n}", None, n, iterations or CURVE_ITERATIONS)
     inferer, dran_bundle = bundle_inferer(BUNDLE), os.path.join(BUNDLES, "dran_denoise")
+    shipped = load_bundle_network(BUNDLE)
     nets = {
         "DAE MR-only": (load_bundle_network(BUNDLE, ckpts["DAE MR-only"]), inferer),
-        "DAE mix": (load_bundle_network(BUNDLE), inferer),
-        "DAE mix, TTA": (load_bundle_network(BUNDLE), bundle_inferer(BUNDLE, tta=True)),
+        "DAE mix": (shipped, inferer),
+        "DAE mix, TTA": (shipped, bundle_inferer(BUNDLE, tta=True)),
         "DRAN": (load_bundle_network(dran_bundle), bundle_inferer(dran_bundle)),
     }
     tuned = tune_nlm(validation)
