@@ -29,10 +29,22 @@ def _dense_solution(op, y, z, lam):
 
 
 @pytest.mark.parametrize("coils", [None, 3])
-def test_solves_the_normal_equations(coils):
+@pytest.mark.parametrize("warm_start", [False, True])
+def test_solves_the_normal_equations(coils, warm_start):
     op, y, z = _problem(coils)
-    dc = DataConsistency(lam=0.3, max_iter=100, tol=1e-28).double()
+    dc = DataConsistency(lam=0.3, max_iter=100, tol=1e-28, warm_start=warm_start).double()
     torch.testing.assert_close(dc(z, y, op), _dense_solution(op, y, z, dc.lam.item()), rtol=1e-6, atol=1e-8)
+
+
+def test_warm_start_begins_at_the_denoiser_output():
+    """A denoiser output consistent with the data (y = A z) is the solution: a warm start returns it
+    with any number of iterations, a cold start with two does not reach it."""
+    op, _, z = _problem(3)
+    y = op.A(z)
+    warm = DataConsistency(lam=0.3, max_iter=2, warm_start=True).double()
+    cold = DataConsistency(lam=0.3, max_iter=2).double()
+    torch.testing.assert_close(warm(z, y, op), z)
+    assert (cold(z, y, op) - z).abs().max() > 1e-3
 
 
 def test_lambda_stays_positive_and_sampled_data_are_kept_when_lambda_is_small():

@@ -81,6 +81,20 @@ def test_per_iteration_lambda_starts_at_the_shared_lambda_and_learns():
         MoDL(iterations=2, features=8, layers=3).load_state_dict(per_iteration.state_dict())
 
 
+def test_cg_warm_start_loads_the_same_weights_scripts_and_converges_to_the_cold_solution():
+    torch.manual_seed(0)
+    cold = MoDL(iterations=2, features=8, layers=3, cg_iterations=60).double()
+    warm = MoDL(iterations=2, features=8, layers=3, cg_iterations=60, cg_warm_start=True).double()
+    warm.load_state_dict(cold.state_dict())  # the same parameters: a solver setting only
+    inputs, _ = _batch(4)
+    inputs = {k: None if v is None else v.double() for k, v in inputs.items()}
+    warm.dc.tol = cold.dc.tol = 1e-24
+    torch.testing.assert_close(warm(**inputs), cold(**inputs))  # converged: the same fixed point
+    warm.dc.max_iter = cold.dc.max_iter = 3
+    assert not torch.allclose(warm(**inputs), cold(**inputs))  # a few iterations: the start matters
+    torch.testing.assert_close(torch.jit.script(warm)(**inputs), warm(**inputs))
+
+
 def test_data_consistency_with_tiny_lambda_keeps_sampled_kspace():
     """With lambda -> 0 the output agrees with the measured k-space where it was sampled."""
     torch.manual_seed(0)

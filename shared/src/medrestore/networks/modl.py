@@ -55,6 +55,9 @@ class MoDL(nn.Module):
         features, layers, batch_norm, bias: the denoiser (published: 64 features, 5 layers, BatchNorm,
             biases); ``bias=False``: bias-free, ``D(0) = 0`` (:class:`ResidualDenoiser`).
         lam, cg_iterations: :class:`medrestore.layers.DataConsistency`.
+        cg_warm_start: each data-consistency solve starts at the denoiser output instead of zero
+            (``DataConsistency(warm_start=True)``): 5 warm iterations come within 0.5 dB of 10 cold ones
+            with weights trained cold, so the network can be trained with fewer (modl_recon 0.4.0).
         lambda_per_iteration: train one ``lambda`` offset per iteration (the weights then hold them).
 
     Forward:
@@ -75,13 +78,14 @@ class MoDL(nn.Module):
         lam: float = 0.05,
         cg_iterations: int = 10,
         lambda_per_iteration: bool = False,
+        cg_warm_start: bool = False,
     ) -> None:
         super().__init__()
         if iterations < 1:
             raise ValueError(f"iterations must be >= 1, got {iterations}.")
         self.iterations = iterations
         self.denoiser = ResidualDenoiser(features, layers, batch_norm, bias)
-        self.dc = DataConsistency(lam=lam, max_iter=cg_iterations)
+        self.dc = DataConsistency(lam=lam, max_iter=cg_iterations, warm_start=cg_warm_start)
         self.register_parameter("lam_offsets", nn.Parameter(torch.zeros(iterations)) if lambda_per_iteration else None)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
