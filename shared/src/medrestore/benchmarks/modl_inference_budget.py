@@ -1,10 +1,11 @@
-"""What the shipped MoDL loses when it runs fewer unrolls or CG iterations than it was trained with.
+"""What the shipped MoDL gains or loses with other unrolls, CG iterations and CG starts than it was trained with.
 
     python -m medrestore.benchmarks.modl_inference_budget --output_dir docs/benchmarks
 
 The reconstruction time of MoDL is about ``K x cg_iterations`` applications of the normal operator
-(plus ``K`` denoiser passes). The shipped weights were trained with ``K = 5`` and 10 CG iterations per
-data-consistency step; this benchmark runs them with every ``(K, cg_iterations)`` of a grid, on the test
+(plus ``K`` denoiser passes). The shipped weights were trained with the ``iterations``, ``cg_iterations``
+and ``cg_warm_start`` of ``inference.json``; this benchmark runs them with every ``(K, cg_iterations, start)``
+of a grid (*cold*: CG from zero, *warm*: from the denoiser output), on the test
 and unseen-source splits of the MRI sample data (``medrestore-data mri``), 8 coils, coil maps given,
 at 2D Poisson 4x and 8x and 1D random 4x, with the benchmark's k-space (:mod:`medrestore.benchmarks.modl_recon`'s
 ``load_split``), and times each on one 256 x 256 slice. It answers whether the speed target can be bought at
@@ -34,41 +35,55 @@ from medrestore.cli.demo import REPO
 
 __all__ = ["run"]
 
-GRID = ((5, 10), (5, 5), (3, 10), (3, 5), (2, 10), (2, 5), (2, 3))  # (K, CG iterations); (5, 10) as trained
+GRID = (  # (K, CG iterations, warm start)
+    (5, 10, False),
+    (5, 10, True),
+    (5, 5, True),
+    (3, 10, False),
+    (3, 5, False),
+    (3, 5, True),
+    (3, 3, True),
+    (2, 5, True),
+)
+
+
+def _key(k: int, cg: int, warm: bool) -> str:
+    return f"K={k}, CG {cg} {'warm' if warm else 'cold'}"
 
 
 def run(data_dir: str, output_dir: str, max_items: int | None = None) -> dict:
-    """Mean PSNR / SSIM of the shipped weights for every ``(K, cg_iterations)`` of :data:`GRID`."""
+    """Mean PSNR / SSIM of the shipped weights for every ``(K, cg_iterations, warm start)`` of :data:`GRID`."""
     from medrestore.packaging import load_bundle_network
 
     net = load_bundle_network(BUNDLE)
-    trained = (net.iterations, net.dc.max_iter)
+    trained = (net.iterations, net.dc.max_iter, net.dc.warm_start)
     rows = []
     for setting in SETTINGS:
         for split in SPLITS:
             items = load_split(data_dir, split, setting)[:max_items]
             refs = [magnitude(it["label"]) * it["scale"] for it in items]
             row = {"setting": setting_name(setting), "split": split, "n": len(items), "scores": {}}
-            for k, cg in GRID:
-                net.iterations, net.dc.max_iter = k, cg
+            for k, cg, warm in GRID:
+                net.iterations, net.dc.max_iter, net.dc.warm_start = k, cg, warm
                 metrics = [fastmri_metrics(network_recon(net, it) * it["scale"], r) for it, r in zip(items, refs)]
-                row["scores"][f"{k},{cg}"] = {m: float(np.mean([x[m] for x in metrics])) for m in ("psnr", "ssim")}
+                row["scores"][_key(k, cg, warm)] = {
+                    m: float(np.mean([x[m] for x in metrics])) for m in ("psnr", "ssim")
+                }
             rows.append(row)
             print(
-                f"{row['setting']} {split}: "
-                + ", ".join(f"K={key} {v['psnr']:.2f}" for key, v in row["scores"].items()),
+                f"{row['setting']} {split}: " + ", ".join(f"{key} {v['psnr']:.2f}" for key, v in row["scores"].items()),
                 flush=True,
             )
     item = timing_item(data_dir)
     seconds = {}
-    for k, cg in GRID:
-        net.iterations, net.dc.max_iter = k, cg
-        seconds[f"{k},{cg}"] = median_seconds(lambda: network_recon(net, item))
-    net.iterations, net.dc.max_iter = trained
+    for k, cg, warm in GRID:
+        net.iterations, net.dc.max_iter, net.dc.warm_start = k, cg, warm
+        seconds[_key(k, cg, warm)] = median_seconds(lambda: network_recon(net, item))
+    net.iterations, net.dc.max_iter, net.dc.warm_start = trained
     result = {
         "command": f"python -m medrestore.benchmarks.modl_inference_budget --output_dir {output_dir}",
         "machine": machine(),
-        "trained": {"iterations": trained[0], "cg_iterations": trained[1]},
+        "trained": _key(*trained),
         "rows": rows,
         "seconds_per_256_slice": seconds,
     }
@@ -94,7 +109,7 @@ def _plot(path: str, r: dict) -> None:
             ax.plot(seconds, [row["scores"][key]["psnr"] for key in keys], "o", label=row["setting"])
             for x, key in zip(seconds, keys):
                 ax.annotate(key, (x, row["scores"][key]["psnr"]), fontsize=6)
-        ax.set_xlabel("seconds per 256 x 256 8-coil slice (label: K, CG iterations)")
+        ax.set_xlabel("seconds per 256 x 256 8-coil slice (label: K, CG iterations, start)")
         ax.set_ylabel("mean PSNR (dB)")
         ax.set_title(f"shipped MoDL, coil maps given, {split} split")
         ax.legend(fontsize=7)
@@ -105,16 +120,15 @@ def _plot(path: str, r: dict) -> None:
 
 def _markdown(path: str, r: dict) -> None:
     keys = list(r["seconds_per_256_slice"])
-    t = r["trained"]
     lines = [
         "# modl_recon: unrolls and CG iterations at inference",
         "",
         f"Reproduce: `{r['command']}`. Machine: {r['machine']}.",
-        f"The shipped weights (trained with K = {t['iterations']}, {t['cg_iterations']} CG iterations) run with fewer; "
-        "coil maps given, 8 coils, noise std 0.005, the modl_recon benchmark's k-space. PSNR (dB) / SSIM, mean over "
+        f"The shipped weights (trained with {r['trained']}) run with other solver budgets (cold: CG from zero, "
+        "warm: from the denoiser output); coil maps given, 8 coils, noise std 0.005, the modl_recon benchmark's k-space. PSNR (dB) / SSIM, mean over "
         "the split's slices (n); seconds per 256 x 256 slice (median).",
         "",
-        "| setting | split | n | " + " | ".join(f"K={k.split(',')[0]}, CG {k.split(',')[1]}" for k in keys) + " |",
+        "| setting | split | n | " + " | ".join(keys) + " |",
         "|---|---|---|" + "---|" * len(keys),
     ]
     for row in r["rows"]:

@@ -18,7 +18,8 @@ bundle's own ``validate`` pipeline) for every method:
 * MONAI's ``VariationalNetworkModel`` (5 cascades, the given maps, SENSE-combined output) trained by the bundle's
   ``train.json`` with ``varnet_baseline.json`` for the same wall-clock budget as MoDL's two stages
   (``eval/varnet_baseline/varnet.pt``);
-* MoDL K = 1 (``models/model_k1.pt``) and the shipped MoDL K = 5 (``models/model.pt``).
+* MoDL K = 1 (``models/model_k1.pt``) and the shipped MoDL (``models/model.pt``, with the unrolls and CG
+  iterations of ``inference.json``), labelled ``MoDL (shipped)``.
 
 Metrics follow fastMRI on the magnitude: NMSE, PSNR and SSIM (7 x 7 window) with the reference's
 maximum as data range. Also seconds per 256 x 256 8-coil slice, a PNG of crops with error maps and a
@@ -59,6 +60,7 @@ CG_ITERATIONS = (3, 5, 10, 20, 40)
 L1_LAMBDAS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
 L1_ITERATIONS = 100
 K_CURVE = tuple(range(1, 11))
+SHIPPED = "MoDL (shipped)"
 
 
 def setting_name(setting) -> str:
@@ -183,12 +185,22 @@ def tune(items: list[dict], references: list[np.ndarray], method, grid) -> tuple
     return max(scores, key=scores.get), scores
 
 
+def solver_name(net: torch.nn.Module) -> str:
+    """``K=5, CG 10`` / ``K=3, CG 5 warm``: a MoDL's unrolls and data-consistency solver."""
+    return f"K={net.iterations}, CG {net.dc.max_iter}" + (" warm" if net.dc.warm_start else "")
+
+
 def load_networks(
-    varnet_path: str, candidate_weights: str | None = None, candidate_name: str = "candidate, not shipped"
+    varnet_path: str,
+    candidate_weights: str | None = None,
+    candidate_name: str = "candidate, not shipped",
+    candidate_overrides: dict | None = None,
 ) -> dict[str, torch.nn.Module | None]:
-    """MoDL K=1 and the shipped K=5, VarNet when trained, and optionally ``candidate_weights``: a K=5
-    ``model.pt`` not shipped (a training run's, or an earlier release's; the bundle's network, with or
-    without denoiser biases as the file has them), scored alongside as ``MoDL K=5 (<candidate_name>)``."""
+    """MoDL K=1, the shipped MoDL (:data:`SHIPPED`), VarNet when trained, and optionally ``candidate_weights``:
+    a ``model.pt`` not shipped (a training run's, or an earlier release's; the bundle's network, with or
+    without denoiser biases as the file has them, and ``candidate_overrides`` of ``inference.json`` such as
+    ``{"iterations": 5, "cg_iterations": 10, "cg_warm_start": False}`` for weights trained otherwise),
+    scored alongside as ``MoDL <solver> (<candidate_name>)``."""
     from medrestore.packaging import load_bundle_network
 
     shipped = load_bundle_network(BUNDLE)
@@ -199,11 +211,11 @@ def load_networks(
         varnet = VarNet(num_cascades=5)
         varnet.load_state_dict(torch.load(varnet_path, map_location="cpu"))
         varnet.eval()
-    nets = {"MoDL K=1": k1, "MoDL K=5 (shipped)": shipped, "VarNet": varnet}
+    nets = {"MoDL K=1": k1, SHIPPED: shipped, "VarNet": varnet}
     if candidate_weights:
         has_bias = "denoiser.noise.0.bias" in torch.load(candidate_weights, map_location="cpu")
-        candidate = load_bundle_network(BUNDLE, candidate_weights, {"bias": has_bias})
-        nets[f"MoDL K=5 ({candidate_name})"] = candidate
+        candidate = load_bundle_network(BUNDLE, candidate_weights, {"bias": has_bias, **(candidate_overrides or {})})
+        nets[f"MoDL {solver_name(candidate)} ({candidate_name})"] = candidate
     return nets
 
 
@@ -246,12 +258,14 @@ def run(
     max_items: int | None = None,
     candidate_weights: str | None = None,
     candidate_name: str = "candidate, not shipped",
+    candidate_overrides: dict | None = None,
 ) -> dict:
     check_sigpy_convention()
-    nets = load_networks(varnet_path, candidate_weights, candidate_name)
+    nets = load_networks(varnet_path, candidate_weights, candidate_name, candidate_overrides)
     results: dict = {
         "command": "python -m medrestore.benchmarks.modl_recon " + shlex.join(sys.argv[1:]),
         "machine": machine(),
+        "shipped_solver": solver_name(nets[SHIPPED]),
         "tables": [],
     }
     crops: list = []
@@ -308,7 +322,8 @@ def run(
                 )
 
     # PSNR vs K (shipped weights, 4x Poisson, coil maps given)
-    shipped = nets["MoDL K=5 (shipped)"]
+    shipped = nets[SHIPPED]
+    trained_k = shipped.iterations
     curve = {}
     for split in SPLITS:
         items = load_split(data_dir, split, SETTINGS[TARGET_SETTING])[:max_items]
@@ -318,7 +333,7 @@ def run(
             curve[split][k] = float(
                 np.mean([fastmri_metrics(network_recon(shipped, it), magnitude(it["label"]))["psnr"] for it in items])
             )
-    shipped.iterations = 5
+    shipped.iterations = trained_k
     results["psnr_vs_k"] = curve
 
     # seconds per 256 x 256 slice
@@ -338,7 +353,9 @@ def run(
 
     os.makedirs(output_dir, exist_ok=True)
     save_png(os.path.join(output_dir, "modl_recon_crops.png"), comparison_grid(crops, reference="reference"))
-    _curve_png(os.path.join(output_dir, "modl_recon_psnr_vs_k.png"), curve, results["tables"])
+    _curve_png(
+        os.path.join(output_dir, "modl_recon_psnr_vs_k.png"), curve, results["tables"], results["shipped_solver"]
+    )
     write_json(os.path.join(output_dir, "modl_recon.json"), results)
     write_markdown(os.path.join(output_dir, "modl_recon.md"), results)
     return results
@@ -347,11 +364,11 @@ def run(
 def targets(results: dict) -> list[dict]:
     """Per table: MoDL (shipped) - best classical (CG-SENSE, L1-wavelet) PSNR (target +1 dB), SSIM above every
     baseline (zero-filled, CG-SENSE, L1-wavelet, VarNet), and the L1-wavelet / MoDL time ratio (target 10x)."""
-    speed = results["seconds_per_256_slice"]["L1-wavelet"] / results["seconds_per_256_slice"]["MoDL K=5 (shipped)"]
+    speed = results["seconds_per_256_slice"]["L1-wavelet"] / results["seconds_per_256_slice"][SHIPPED]
     rows = []
     for t in results["tables"]:
         m = t["methods"]
-        modl = m["MoDL K=5 (shipped)"]
+        modl = m[SHIPPED]
         classical = max(v["psnr"]["mean"] for n, v in m.items() if n.startswith(("CG-SENSE", "L1-wavelet")))
         baselines_ssim = max(v["ssim"]["mean"] for n, v in m.items() if not n.startswith("MoDL"))
         rows.append(
@@ -368,7 +385,7 @@ def targets(results: dict) -> list[dict]:
     return rows
 
 
-def _curve_png(path: str, curve: dict, tables: list[dict]) -> None:
+def _curve_png(path: str, curve: dict, tables: list[dict], shipped_solver: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -376,7 +393,7 @@ def _curve_png(path: str, curve: dict, tables: list[dict]) -> None:
 
     fig, axes = plt.subplots(1, len(curve), figsize=(5 * len(curve), 3.5), dpi=120)
     for ax, (split, values) in zip(np.atleast_1d(axes), curve.items()):
-        ax.plot(list(values), list(values.values()), "o-", label="MoDL (shipped weights, trained at K=5)")
+        ax.plot(list(values), list(values.values()), "o-", label=f"MoDL (shipped weights, trained at {shipped_solver})")
         methods = next(
             t["methods"]
             for t in tables
@@ -413,7 +430,9 @@ def write_markdown(path: str, r: dict) -> None:
         f"L1-wavelet lambda are tuned per setting and condition on {TUNING_ITEMS} validation images. Metrics on the "
         "magnitude with the fastMRI definitions (data range = reference maximum, SSIM 7 x 7); mean ± std. "
         "*Fully sampled* is the SENSE combination of all k-space samples (noise included): the upper bound of "
-        "a method that only removes aliasing.",
+        "a method that only removes aliasing. "
+        f"*{SHIPPED}*: `models/model.pt` with the solver of `inference.json` ({r['shipped_solver']}: unrolls, "
+        "conjugate-gradient iterations per data-consistency step, *warm*: started at the denoiser output).",
         "",
     ]
     for t in r["tables"]:
@@ -427,7 +446,7 @@ def write_markdown(path: str, r: dict) -> None:
             )
         lines.append("")
     lines += [
-        "## Targets: MoDL (shipped K=5) >= best of CG-SENSE / L1-wavelet + 1 dB, SSIM above every baseline, "
+        "## Targets: MoDL (shipped) >= best of CG-SENSE / L1-wavelet + 1 dB, SSIM above every baseline, "
         ">= 10x faster than L1-wavelet",
         "",
         "| setting | condition | split | PSNR vs best classical | met | SSIM vs best baseline | met | PSNR vs zero-filled |",
@@ -442,7 +461,7 @@ def write_markdown(path: str, r: dict) -> None:
     speed = r["targets"][0]["l1_wavelet_over_modl_time"]
     lines += [
         "",
-        f"Speed: L1-wavelet / MoDL K=5 time per slice = {speed:.1f}x -> **{'met' if speed >= 10 else 'NOT met'}**.",
+        f"Speed: L1-wavelet / MoDL (shipped, {r['shipped_solver']}) time per slice = {speed:.1f}x -> **{'met' if speed >= 10 else 'NOT met'}**.",
         "",
         "## Seconds per 256 x 256 8-coil slice (median of repeats, after a warm-up)",
         "",
@@ -471,15 +490,17 @@ def main(
     max_items: int | None = None,
     candidate_weights: str | None = None,
     candidate_name: str = "candidate, not shipped",
+    candidate_overrides: dict | None = None,
 ) -> None:
-    """Run the benchmark (builds the MRI sample data first when missing). ``candidate_weights``: a K=5
+    """Run the benchmark (builds the MRI sample data first when missing). ``candidate_weights``: a
     ``model.pt`` from a training run (for example ``eval/models/model.pt``) or an earlier release, scored alongside
-    the shipped one and labelled ``candidate_name``."""
+    the shipped one and labelled ``candidate_name``; ``candidate_overrides``: its ``inference.json`` settings
+    where they differ (e.g. ``"{'iterations': 5, 'cg_iterations': 10, 'cg_warm_start': False}"``)."""
     if not os.path.isfile(os.path.join(data_dir, "datalist.json")):
         from medrestore.data.mri import build_mri_data
 
         build_mri_data(data_dir)
-    run(data_dir, output_dir, varnet_path, max_items, candidate_weights, candidate_name)
+    run(data_dir, output_dir, varnet_path, max_items, candidate_weights, candidate_name, candidate_overrides)
 
 
 if __name__ == "__main__":

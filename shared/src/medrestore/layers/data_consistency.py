@@ -48,14 +48,20 @@ class DataConsistency(nn.Module):
         return F.softplus(self.raw_lam)
 
     def forward(
-        self, z: torch.Tensor, y: torch.Tensor, physics: MultiCoilMRI, lam_offset: torch.Tensor | None = None
+        self,
+        z: torch.Tensor,
+        y: torch.Tensor,
+        physics: MultiCoilMRI,
+        lam_offset: torch.Tensor | None = None,
+        aty: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """``lam_offset``: scalar added to the raw (pre-softplus) ``lambda`` for this call (a per-iteration
-        ``lambda`` in :class:`medrestore.networks.MoDL`); None: the layer's own ``lambda``."""
+        ``lambda`` in :class:`medrestore.networks.MoDL`); None: the layer's own ``lambda``. ``aty``: ``A^H y``
+        when the caller has it (an unrolled network computes it once, not once per step)."""
         lam = F.softplus(self.raw_lam if lam_offset is None else self.raw_lam + lam_offset)
         if physics.single_coil:
             mask = physics.mask.expand_as(y)[:, 0]
             return ifft2c((mask * y[:, 0] + lam * fft2c(z)) / (mask + lam))
-        rhs = physics.A_adjoint(y) + lam * z
+        rhs = (physics.A_adjoint(y) if aty is None else aty) + lam * z
         x0 = z if self.warm_start else None
         return conjugate_gradient(physics, lam, rhs, x0=x0, max_iter=self.max_iter, tol=self.tol)

@@ -112,10 +112,11 @@ class MoDL(nn.Module):
         x = channels_to_complex(image)
         support = torch.ones_like(x.real) if maps is None else (maps.abs().pow(2).sum(dim=1) > 0).to(x.real.dtype)
         offsets = self.lam_offsets
+        aty = None if maps is None else physics.A_adjoint(y)  # the same for every data-consistency step
         for k in range(self.iterations):
             z = channels_to_complex(self.denoiser(complex_to_channels(x))) * support
             if offsets is None:
-                x = self.dc(z, y, physics)
+                x = self.dc(z, y, physics, aty=aty)
             else:  # more unrolls than trained offsets (``iterations`` raised after loading): the last one repeats
-                x = self.dc(z, y, physics, offsets[min(k, offsets.shape[0] - 1)])
+                x = self.dc(z, y, physics, offsets[min(k, offsets.shape[0] - 1)], aty=aty)
         return complex_to_channels(x)
