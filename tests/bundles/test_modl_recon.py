@@ -423,12 +423,18 @@ def test_ckpt_export_runs_without_shared_package(trained, tmp_path):
         torch.testing.assert_close(net.eval()(**inputs), out, rtol=1e-4, atol=1e-5)
 
 
-def test_shipped_model_ts_matches_model_pt_without_shared_package(tmp_path):
+@pytest.mark.parametrize("fast", [False, True], ids=["model", "model_fast"])
+def test_shipped_torchscript_matches_its_weights_without_shared_package(fast, tmp_path):
+    """``model.ts`` is ``model.pt`` with the default solver, ``model_fast.ts`` is ``model_fast.pt`` with
+    ``--fast true`` (K = 4, 4 warm-started CG iterations)."""
     from medrestore.packaging import load_bundle_network
 
-    inputs, out = run_torchscript_without_shared_package(BUNDLE / "models" / "model.ts", tmp_path)
+    ts = BUNDLE / "models" / ("model_fast.ts" if fast else "model.ts")
+    inputs, out = run_torchscript_without_shared_package(ts, tmp_path)
+    net = load_bundle_network(str(BUNDLE), overrides={"fast": fast})
+    assert (net.iterations, net.dc.max_iter, net.dc.warm_start) == ((4, 4, True) if fast else (5, 10, False))
     with torch.inference_mode():
-        torch.testing.assert_close(load_bundle_network(str(BUNDLE))(**inputs), out, rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(net(**inputs), out, rtol=1e-4, atol=1e-5)
 
 
 # ---- reproducibility and resumption

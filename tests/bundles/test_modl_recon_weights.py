@@ -37,8 +37,9 @@ def psnr(x: np.ndarray, ref: np.ndarray) -> float:
     return float(10 * np.log10(ref.max() ** 2 / np.mean((x - ref) ** 2)))
 
 
+@pytest.mark.parametrize("fast", [False, True], ids=["model", "model_fast"])
 @pytest.mark.parametrize("coil_map_method", ["calibration", "espirit"])
-def test_shipped_weights_on_analytic_multicoil_shepp_logan(coil_map_method, tmp_path):
+def test_shipped_weights_on_analytic_multicoil_shepp_logan(coil_map_method, fast, tmp_path):
     import nibabel as nib
 
     from medrestore.transforms import sampling_mask
@@ -49,12 +50,13 @@ def test_shipped_weights_on_analytic_multicoil_shepp_logan(coil_map_method, tmp_
     folder = tmp_path / "in"
     folder.mkdir()
     np.savez(folder / "shepp_logan.npz", kspace=full * mask, mask=mask)  # no coil maps: estimated
-    bundle_inference("modl_recon", folder, tmp_path / "modl", extra=["--coil_map_method", coil_map_method])
+    extra = ["--coil_map_method", coil_map_method, "--fast", str(fast).lower()]
+    bundle_inference("modl_recon", folder, tmp_path / "modl", extra=extra)
     recon = nib.load(tmp_path / "modl" / "shepp_logan_recon.nii.gz").get_fdata()
     zero_filled = rss(full * mask)
     gain = psnr(recon, reference) - psnr(zero_filled, reference)
     print(
-        f"analytic Shepp-Logan, 8 coils, 4x Poisson, {coil_map_method} maps: zero-filled {psnr(zero_filled, reference):.2f} dB, MoDL {psnr(recon, reference):.2f} dB"
+        f"analytic Shepp-Logan, 8 coils, 4x Poisson, {coil_map_method} maps, fast {fast}: zero-filled {psnr(zero_filled, reference):.2f} dB, MoDL {psnr(recon, reference):.2f} dB"
     )
     # 2.5 dB since 0.3.0: those weights, chosen on validation and the benchmark (+0.3 to +2.1 dB on most rows),
     # score 28.79 / 26.79 dB here (calibration / ESPIRiT maps, 2 threads) against 29.41 / 28.21 for the 0.1.x

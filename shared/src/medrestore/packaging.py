@@ -186,17 +186,19 @@ def verify_bundle(bundle_root: str) -> list[str]:
 
 def load_bundle_network(bundle_root: str, ckpt_path: str | None = None, overrides: dict | None = None):
     """The ``network_def`` of a bundle's ``inference.json`` (top-level ``overrides`` applied, e.g.
-    ``{"bias": False}``) with ``ckpt_path`` (default: its ``models/model.pt``, SHA-256 checked when
-    listed) loaded strictly, in eval mode, on the CPU."""
+    ``{"bias": False}``) with ``ckpt_path`` (default: the config's ``ckpt_path`` under ``bundle_root``, e.g.
+    ``models/model_fast.pt`` for modl_recon's ``{"fast": True}``; SHA-256 checked when listed) loaded
+    strictly, in eval mode, on the CPU."""
     import torch
     from monai.bundle import ConfigParser
 
     parser = ConfigParser()
     parser.read_config(os.path.join(bundle_root, "configs", "inference.json"))
+    parser["bundle_root"] = bundle_root
     for key, value in (overrides or {}).items():
         parser[key] = value
     net = parser.get_parsed_content("network_def")
-    ckpt_path = ckpt_path or os.path.join(bundle_root, "models", "model.pt")
+    ckpt_path = ckpt_path or parser.get_parsed_content("ckpt_path")
     verify_file(ckpt_path, os.path.join(bundle_root, HASHES_FILE))
     net.load_state_dict(torch.load(ckpt_path, map_location="cpu"))
     return net.eval()

@@ -32,7 +32,10 @@ class ResidualDenoiser(nn.Module):
         self.noise = nn.Sequential(*modules)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x - self.noise(x)
+        # channels-last activations: oneDNN's 3x3 convolutions take about a third less CPU time per pass
+        # (measured at 256 x 256, 32 features: 76 -> 51 ms on one thread); the result equals up to rounding
+        noise = self.noise(x.contiguous(memory_format=torch.channels_last))
+        return x - noise.contiguous()
 
 
 class MoDL(nn.Module):
