@@ -147,6 +147,32 @@ def test_configs_are_4_space_json():
         assert text == json.dumps(json.loads(text), indent=4) + "\n", f"{path.name} is not 4-space formatted"
 
 
+@pytest.mark.parametrize("fast", [False, True], ids=["default", "fast"])
+def test_fast_flag_selects_the_fast_weights_and_solver(fast):
+    """``--fast true`` in inference.json and evaluate.json: ``model_fast.pt`` with K = 4 and 4 warm-started CG
+    iterations (the solver it was trained with, train_unrolled_fast.json); default ``model.pt``, K = 5, 10 cold."""
+    from monai.bundle import ConfigParser
+
+    trained_with = load_json(CONFIGS / "train_unrolled_fast.json")
+    expected = (
+        ("model_fast.pt", trained_with["iterations"], trained_with["cg_iterations"], trained_with["cg_warm_start"])
+        if fast
+        else ("model.pt", 5, 10, False)
+    )
+    for configs, ckpt_key in (
+        (["inference.json"], "ckpt_path"),
+        (["train.json", "evaluate.json"], "validate#handlers#0#load_path"),
+    ):
+        parser = ConfigParser()
+        parser.read_config([str(CONFIGS / c) for c in configs])
+        parser["bundle_root"] = str(BUNDLE)
+        parser["fast"] = fast
+        net = parser.get_parsed_content("network_def")
+        ckpt = Path(parser.get_parsed_content(ckpt_key))
+        assert (ckpt.name, net.iterations, net.dc.max_iter, net.dc.warm_start) == expected, configs
+        assert ckpt.is_file()
+
+
 @pytest.mark.parametrize("config, kind", [("train.json", "train"), ("inference.json", "infer")])
 def test_check_properties(config, kind, magnitudes, tmp_path):
     from monai.bundle import ConfigWorkflow
