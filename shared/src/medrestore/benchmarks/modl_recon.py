@@ -37,7 +37,7 @@ import sys
 import numpy as np
 import torch
 
-from medrestore.benchmarks.report import machine, write_json, write_lines
+from medrestore.benchmarks.report import machine, threads, write_json, write_lines
 from medrestore.benchmarks.timing import median_seconds
 from medrestore.cli.demo import REPO
 from medrestore.evaluation import summarize
@@ -348,12 +348,11 @@ def run(
     tuned = first["tuned"]["cg_iterations"], first["tuned"]["l1_lambda"]
     results["torch_threads"] = torch.get_num_threads()
     results["seconds_per_256_slice"] = time_methods(nets, timing_item(data_dir), *tuned)
-    threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         results["seconds_per_256_slice_one_thread"] = time_methods(nets, timing_item(data_dir), *tuned)
     finally:
-        torch.set_num_threads(threads)
+        torch.set_num_threads(results["torch_threads"])
     results["targets"] = targets(results)
 
     os.makedirs(output_dir, exist_ok=True)
@@ -491,17 +490,17 @@ def write_markdown(path: str, r: dict) -> None:
     for model, speed in speeds.items():
         lines.append(
             f"Speed: L1-wavelet / {model} ({solvers[model]}) time per slice = {speed:.1f}x with "
-            f"{r['torch_threads']} thread(s) -> **{'met' if speed >= 10 else 'NOT met'}** "
+            f"{threads(r['torch_threads'])} -> **{'met' if speed >= 10 else 'NOT met'}** "
             f"({one['L1-wavelet'] / one[model]:.1f}x with one thread).  "
         )
     lines += [
         "",
         "## Seconds per 256 x 256 8-coil slice (median of repeats, after a warm-up)",
         "",
-        f"With torch's default {r['torch_threads']} thread(s) (the speed target) and with one thread (sigpy's "
+        f"With torch's default {threads(r['torch_threads'])} (the speed target) and with one thread (sigpy's "
         "L1-wavelet runs on one core either way: numpy FFTs and PyWavelets).",
         "",
-        f"| method | s ({r['torch_threads']} thread(s)) | s (1 thread) |",
+        f"| method | s ({threads(r['torch_threads'])}) | s (1 thread) |",
         "|---|---|---|",
         *[
             f"| {n} | {s:.3f} | {r['seconds_per_256_slice_one_thread'][n]:.3f} |"

@@ -17,8 +17,13 @@ def machine() -> str:
     """``"x86_64, 2 CPUs, torch 2.13.0+cpu, 2 threads"``: where a benchmark's seconds were measured."""
     return (
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
-        f"{torch.get_num_threads()} threads"
+        f"{threads(torch.get_num_threads())}"
     )
+
+
+def threads(n: int) -> str:
+    """``"1 thread"``, ``"2 threads"``."""
+    return f"{n} thread" + ("s" if n != 1 else "")
 
 
 def write_json(path: str, result: dict) -> None:
