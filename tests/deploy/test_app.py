@@ -153,17 +153,19 @@ def test_tampered_model_ts_is_refused(deploy_python, tmp_path):
     assert not (tmp_path / "out" / "a_restored.nii.gz").exists()
 
 
-def test_kspace_in_magnitude_out_equal_to_the_bundle(deploy_python, tmp_path):
+@pytest.mark.parametrize("model, fast", [("model.ts", "false"), ("model_fast.ts", "true")])
+def test_kspace_in_magnitude_out_equal_to_the_bundle(deploy_python, model, fast, tmp_path):
     """modl_recon in the Deploy app: k-space files (HDF5 with a mask and maps, a two-slice HDF5 without
-    maps, NumPy) -> one magnitude NIfTI per slice, equal to the bundle's own inference.json."""
+    maps, NumPy) -> one magnitude NIfTI per slice, equal to the bundle's own inference.json (``model_fast.ts``:
+    equal to ``--fast true``)."""
     from tests.bundles.test_modl_recon import kspace_files
 
     inputs = kspace_files(tmp_path / "in")
     for name in ("bundle.npz", "coils.nii.gz"):
         (inputs / name).unlink()
     before = {p.name: p.read_bytes() for p in inputs.iterdir()}
-    _app(deploy_python, "modl_recon", inputs, tmp_path / "app")
-    bundle_inference("modl_recon", inputs, tmp_path / "bundle")
+    _app(deploy_python, "modl_recon", inputs, tmp_path / "app", model=BUNDLES / "modl_recon" / "models" / model)
+    bundle_inference("modl_recon", inputs, tmp_path / "bundle", extra=["--fast", fast])
     names = sorted(p.name for p in (tmp_path / "bundle").iterdir())
     assert names == [
         "array_recon.nii.gz",
