@@ -452,13 +452,13 @@ def test_ckpt_export_runs_without_shared_package(trained, tmp_path):
 @pytest.mark.parametrize("fast", [False, True], ids=["model", "model_fast"])
 def test_shipped_torchscript_matches_its_weights_without_shared_package(fast, tmp_path):
     """``model.ts`` is ``model.pt`` with the default solver, ``model_fast.ts`` is ``model_fast.pt`` with
-    ``--fast true`` (K = 4, 4 warm-started CG iterations)."""
+    ``--fast true`` (K = 3, 5 warm-started CG iterations)."""
     from medrestore.packaging import load_bundle_network
 
     ts = BUNDLE / "models" / ("model_fast.ts" if fast else "model.ts")
     inputs, out = run_torchscript_without_shared_package(ts, tmp_path)
     net = load_bundle_network(str(BUNDLE), overrides={"fast": fast})
-    assert (net.iterations, net.dc.max_iter, net.dc.warm_start) == ((4, 4, True) if fast else (5, 10, False))
+    assert (net.iterations, net.dc.max_iter, net.dc.warm_start) == ((3, 5, True) if fast else (5, 10, False))
     with torch.inference_mode():
         torch.testing.assert_close(net(**inputs), out, rtol=1e-4, atol=1e-5)
 
