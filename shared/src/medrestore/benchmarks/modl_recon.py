@@ -346,11 +346,12 @@ def run(
     # seconds per 256 x 256 slice, with torch's default threads (the targets) and with one thread
     first = results["tables"][0]
     tuned = first["tuned"]["cg_iterations"], first["tuned"]["l1_lambda"]
+    item = timing_item(data_dir)
     results["torch_threads"] = torch.get_num_threads()
-    results["seconds_per_256_slice"] = time_methods(nets, timing_item(data_dir), *tuned)
+    results["seconds_per_256_slice"] = time_methods(nets, item, *tuned)
     torch.set_num_threads(1)
     try:
-        results["seconds_per_256_slice_one_thread"] = time_methods(nets, timing_item(data_dir), *tuned)
+        results["seconds_per_256_slice_one_thread"] = time_methods(nets, item, *tuned)
     finally:
         torch.set_num_threads(results["torch_threads"])
     results["targets"] = targets(results)
@@ -384,25 +385,27 @@ def targets(results: dict) -> list[dict]:
     and the L1-wavelet / MoDL time ratio (target 10x)."""
     rows = []
     seconds = results["seconds_per_256_slice"]
-    for t, model in ((t, model) for model in SHIPPED_MODELS if model in seconds for t in results["tables"]):
-        speed = seconds["L1-wavelet"] / seconds[model]
-        m = t["methods"]
-        modl = m[model]
-        classical = max(v["psnr"]["mean"] for n, v in m.items() if n.startswith(("CG-SENSE", "L1-wavelet")))
-        baselines_ssim = max(v["ssim"]["mean"] for n, v in m.items() if not n.startswith("MoDL"))
-        rows.append(
-            {
-                "model": model,
-                "setting": t["setting"],
-                "condition": t["condition"],
-                "split": t["split"],
-                "psnr_over_best_classical_db": modl["psnr"]["mean"] - classical,
-                "psnr_over_zero_filled_db": modl["psnr"]["mean"] - m["zero-filled"]["psnr"]["mean"],
-                "ssim_over_best_baseline": modl["ssim"]["mean"] - baselines_ssim,
-                "l1_wavelet_over_modl_time": speed,
-            }
-        )
+    for model in (model for model in SHIPPED_MODELS if model in seconds):
+        rows += [_target_row(t, model, seconds["L1-wavelet"] / seconds[model]) for t in results["tables"]]
     return rows
+
+
+def _target_row(t: dict, model: str, speed: float) -> dict:
+    """One table's target figures for ``model`` (see :func:`targets`)."""
+    m = t["methods"]
+    modl = m[model]
+    classical = max(v["psnr"]["mean"] for n, v in m.items() if n.startswith(("CG-SENSE", "L1-wavelet")))
+    baselines_ssim = max(v["ssim"]["mean"] for n, v in m.items() if not n.startswith("MoDL"))
+    return {
+        "model": model,
+        "setting": t["setting"],
+        "condition": t["condition"],
+        "split": t["split"],
+        "psnr_over_best_classical_db": modl["psnr"]["mean"] - classical,
+        "psnr_over_zero_filled_db": modl["psnr"]["mean"] - m["zero-filled"]["psnr"]["mean"],
+        "ssim_over_best_baseline": modl["ssim"]["mean"] - baselines_ssim,
+        "l1_wavelet_over_modl_time": speed,
+    }
 
 
 def _curve_png(path: str, curve: dict, tables: list[dict], shipped_solver: str) -> None:
