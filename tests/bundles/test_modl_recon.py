@@ -149,15 +149,22 @@ def test_configs_are_4_space_json():
 
 @pytest.mark.parametrize("fast", [False, True], ids=["default", "fast"])
 def test_fast_flag_selects_the_fast_weights_and_solver(fast):
-    """``--fast true`` in inference.json and evaluate.json: ``model_fast.pt`` with K = 4 and 4 warm-started CG
-    iterations (the solver it was trained with, train_unrolled_fast.json); default ``model.pt``, K = 5, 10 cold."""
+    """``--fast true`` in inference.json and evaluate.json: ``model_fast.pt`` with the solver and noise-adaptive
+    ``lambda`` it was trained with (train_unrolled_fast.json: K = 3, 5 warm-started CG iterations); default
+    ``model.pt``, K = 5, 10 cold, one ``lambda``. Each weights file holds exactly the network's parameters."""
     from monai.bundle import ConfigParser
 
     trained_with = load_json(CONFIGS / "train_unrolled_fast.json")
     expected = (
-        ("model_fast.pt", trained_with["iterations"], trained_with["cg_iterations"], trained_with["cg_warm_start"])
+        (
+            "model_fast.pt",
+            trained_with["iterations"],
+            trained_with["cg_iterations"],
+            trained_with["cg_warm_start"],
+            trained_with["lambda_noise_adaptive"],
+        )
         if fast
-        else ("model.pt", 5, 10, False)
+        else ("model.pt", 5, 10, False, False)
     )
     for configs, ckpt_key in (
         (["inference.json"], "ckpt_path"),
@@ -169,8 +176,9 @@ def test_fast_flag_selects_the_fast_weights_and_solver(fast):
         parser["fast"] = fast
         net = parser.get_parsed_content("network_def")
         ckpt = Path(parser.get_parsed_content(ckpt_key))
-        assert (ckpt.name, net.iterations, net.dc.max_iter, net.dc.warm_start) == expected, configs
-        assert ckpt.is_file()
+        adaptive = net.lam_noise_slope is not None
+        assert (ckpt.name, net.iterations, net.dc.max_iter, net.dc.warm_start, adaptive) == expected, configs
+        assert torch.load(ckpt, map_location="cpu").keys() == net.state_dict().keys()
 
 
 @pytest.mark.parametrize("config, kind", [("train.json", "train"), ("inference.json", "infer")])

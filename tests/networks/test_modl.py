@@ -5,7 +5,7 @@ import torch
 from medrestore.data import shepp_logan
 from medrestore.data.kspace import simulate_multicoil_kspace
 from medrestore.networks.modl import MoDL, ResidualDenoiser
-from medrestore.physics import MultiCoilMRI, complex_to_channels, poisson_disc_mask
+from medrestore.physics import MultiCoilMRI, complex_to_channels, kspace_noise_std, poisson_disc_mask
 
 
 def _batch(num_coils=4, seed=0):
@@ -141,3 +141,36 @@ def test_bias_free_denoiser_maps_zero_to_zero_and_is_scale_equivariant():
         assert free(zero).abs().max() == 0 and biased(zero).abs().max() > 0
         torch.testing.assert_close(free(3.0 * x), 3.0 * free(x), rtol=1e-5, atol=1e-5)
     assert all(p.ndim > 1 for p in free.parameters())  # no bias vectors left
+
+
+def test_noise_adaptive_lambda_follows_the_kspace_noise_loads_shared_files_and_scripts():
+    torch.manual_seed(0)
+    shared = MoDL(iterations=2, features=8, layers=3, cg_iterations=5)
+    adaptive = MoDL(iterations=2, features=8, layers=3, cg_iterations=5, lambda_noise_adaptive=True)
+    assert _trainable(adaptive) == _trainable(shared) + 1
+    adaptive.load_state_dict(shared.state_dict())  # a shared-lambda file: the slope starts at 2
+    assert adaptive.lam_noise_slope.item() == MoDL.NOISE_SLOPE_INIT
+    inputs, target = _batch(4)
+    offsets, estimates = [], []
+    hook = adaptive.dc.register_forward_pre_hook(lambda module, args: offsets.append(args[3]))
+    faint = {**inputs, "image": inputs["image"] * 0.01}  # the phantom's sharp edges fill the k-space corners
+    for std in (0.01, 0.04):  # raw lambda + 2 log(clip(sigma / 0.01, 0.1, 10)), sigma estimated
+        kspace = inputs["kspace"] * 0.01 + torch.randn_like(inputs["kspace"]) * std * inputs["mask"][..., None]
+        adaptive(**{**faint, "kspace": kspace})
+        estimates.append(kspace_noise_std(torch.view_as_complex(kspace), inputs["mask"]))
+    assert offsets[0].shape == (1, 1, 1) and len(offsets) == 4  # one lambda per item, the same at every unroll
+    for offset, estimate in zip(offsets[::2], estimates):
+        torch.testing.assert_close(offset.flatten(), 2 * torch.log((estimate / MoDL.NOISE_REFERENCE).clamp(0.1, 10.0)))
+    assert offsets[2].item() - offsets[0].item() > 2.0  # the noisier k-space gets the larger lambda
+    hook.remove()
+    with torch.no_grad():  # noise estimate at the reference level: the shared-lambda network itself
+        adaptive.lam_noise_slope.zero_()
+    torch.testing.assert_close(adaptive(**inputs), shared(**inputs))
+    with torch.no_grad():
+        adaptive.lam_noise_slope.fill_(1.5)
+    loss = (adaptive(**inputs) - complex_to_channels(target[None])).pow(2).mean()
+    loss.backward()
+    assert adaptive.lam_noise_slope.grad.abs().item() > 0
+    torch.testing.assert_close(torch.jit.script(adaptive)(**inputs), adaptive(**inputs))
+    with pytest.raises(RuntimeError, match="lambda_noise_adaptive"):  # a trained slope needs the flag
+        shared.load_state_dict(adaptive.state_dict())

@@ -7,7 +7,9 @@ from medrestore.physics import (
     complex_to_channels,
     fft2c,
     ifft2c,
+    kspace_noise_std,
     normalize_coil_maps,
+    poisson_disc_mask,
 )
 
 
@@ -67,3 +69,21 @@ def test_coil_maps_sum_of_squares_is_one_inside_object():
     energy = norm.abs().pow(2).sum(1)
     torch.testing.assert_close(energy[:, 1:], torch.ones_like(energy[:, 1:]))
     assert energy[:, 0].abs().max() == 0
+
+
+@pytest.mark.parametrize("std", [0.01, 0.05])
+def test_kspace_noise_std_reads_the_noise_of_the_periphery(std):
+    from medrestore.data.kspace import simulate_multicoil_kspace
+
+    grid = torch.linspace(-1, 1, 128)
+    smooth = torch.exp(-(grid[:, None] ** 2 + grid[None] ** 2) / 0.2)  # no signal left at the k-space corners
+    mask = poisson_disc_mask((128, 128), 4, calibration=16, seed=0)
+    noisy = simulate_multicoil_kspace(smooth, mask, num_coils=4, noise_std=std, seed=0)
+    clean = simulate_multicoil_kspace(smooth, mask, num_coils=4, noise_std=0.0, seed=0)
+    pad = torch.zeros_like(noisy["kspace"][:2])  # zero-padded coils (a batch of coil counts) are ignored
+    kspace = torch.stack([torch.cat([noisy["kspace"], pad]), torch.cat([clean["kspace"], pad])])
+    estimate = kspace_noise_std(kspace, mask)
+    assert estimate.shape == (2,)
+    assert abs(estimate[0].item() / std - 1) < 0.1
+    assert estimate[1].item() < 0.05 * std  # noise-free: what is left of the image there
+    assert kspace_noise_std(torch.zeros(1, 2, 16, 16, dtype=torch.complex64), mask[:16, :16]).item() == 0.0

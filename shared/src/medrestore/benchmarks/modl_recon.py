@@ -71,10 +71,13 @@ def setting_name(setting) -> str:
     return f"{'2D Poisson' if kind == 'poisson' else '1D ' + kind} {acc:g}x"
 
 
-def load_split(data_dir: str, split: str, setting, coil_maps: str = "support") -> list[dict]:
-    """The bundle's validation pipeline (train.json) on ``split`` with one mask setting, 8 coils, noise
-    std 0.005 and the maps ``coil_maps`` handed to the method: network inputs as tensors. The k-space of
-    an item is the same for every ``coil_maps`` (same seed); ``scale`` converts back to common units."""
+def load_split(
+    data_dir: str, split: str, setting, coil_maps: str = "support", noise_std: float = NOISE_STD
+) -> list[dict]:
+    """The bundle's validation pipeline (train.json) on ``split`` with one mask setting, 8 coils, complex
+    k-space noise std ``noise_std`` and the maps ``coil_maps`` handed to the method: network inputs as
+    tensors. The k-space of an item is the same for every ``coil_maps`` (same seed); ``scale`` converts
+    back to common units."""
     from monai.bundle import ConfigParser
 
     parser = ConfigParser()
@@ -82,7 +85,7 @@ def load_split(data_dir: str, split: str, setting, coil_maps: str = "support") -
     parser["bundle_root"] = BUNDLE
     parser["dataset_dir"] = data_dir
     parser["masks"] = [list(setting)]
-    parser["num_coils"], parser["noise_std"], parser["coil_maps"] = NUM_COILS, NOISE_STD, coil_maps
+    parser["num_coils"], parser["noise_std"], parser["coil_maps"] = NUM_COILS, noise_std, coil_maps
     parser["validate#datalist"] = (
         f"$monai.data.load_decathlon_datalist(@datalist, True, '{split}', base_dir=@dataset_dir)"
     )
@@ -193,6 +196,14 @@ def solver_name(net: torch.nn.Module) -> str:
     return f"K={net.iterations}, CG {net.dc.max_iter}" + (" warm" if net.dc.warm_start else "")
 
 
+def file_architecture(path: str) -> dict[str, bool]:
+    """``inference.json`` overrides that build the network a MoDL weights file was trained as: with or
+    without denoiser biases and a noise-adaptive ``lambda`` (``lam_noise_slope``), as the file holds them
+    (a file without the slope would otherwise load into a noise-adaptive network with the initial slope)."""
+    state = torch.load(path, map_location="cpu")
+    return {"bias": "denoiser.noise.0.bias" in state, "lambda_noise_adaptive": "lam_noise_slope" in state}
+
+
 def load_networks(
     varnet_path: str,
     candidate_weights: str | None = None,
@@ -201,14 +212,15 @@ def load_networks(
 ) -> dict[str, torch.nn.Module | None]:
     """MoDL K=1, the shipped MoDL (:data:`SHIPPED`) and fast MoDL (:data:`SHIPPED_FAST`, when the bundle has
     ``models/model_fast.pt``), VarNet when trained, and optionally ``candidate_weights``:
-    a ``model.pt`` not shipped (a training run's, or an earlier release's; the bundle's network, with or
-    without denoiser biases as the file has them, and ``candidate_overrides`` of ``inference.json`` such as
+    a ``model.pt`` not shipped (a training run's, or an earlier release's; the bundle's network built as
+    the file was trained (:func:`file_architecture`), and ``candidate_overrides`` of ``inference.json`` such as
     ``{"iterations": 5, "cg_iterations": 10, "cg_warm_start": False}`` for weights trained otherwise),
     scored alongside as ``MoDL <solver> (<candidate_name>)``."""
     from medrestore.packaging import load_bundle_network
 
     shipped = load_bundle_network(BUNDLE)
-    k1 = load_bundle_network(BUNDLE, os.path.join(BUNDLE, "models", "model_k1.pt"))
+    k1_path = os.path.join(BUNDLE, "models", "model_k1.pt")
+    k1 = load_bundle_network(BUNDLE, k1_path, file_architecture(k1_path))
     k1.iterations = 1
     fast_path = os.path.join(BUNDLE, "models", "model_fast.pt")
     fast = load_bundle_network(BUNDLE, overrides={"fast": True}) if os.path.isfile(fast_path) else None
@@ -219,8 +231,8 @@ def load_networks(
         varnet.eval()
     nets = {"MoDL K=1": k1, SHIPPED: shipped, SHIPPED_FAST: fast, "VarNet": varnet}
     if candidate_weights:
-        has_bias = "denoiser.noise.0.bias" in torch.load(candidate_weights, map_location="cpu")
-        candidate = load_bundle_network(BUNDLE, candidate_weights, {"bias": has_bias, **(candidate_overrides or {})})
+        overrides = {**file_architecture(candidate_weights), **(candidate_overrides or {})}
+        candidate = load_bundle_network(BUNDLE, candidate_weights, overrides)
         nets[f"MoDL {solver_name(candidate)} ({candidate_name})"] = candidate
     return nets
 

@@ -5,7 +5,7 @@ from .coils import birdcage_maps, calibration_maps, espirit_maps, low_resolution
 from .ct import fbp, radon
 from .fft import channels_to_complex, complex_to_channels, fft2c, ifft2c
 from .masks import cartesian_mask, poisson_disc_mask
-from .mri import MultiCoilMRI, normalize_coil_maps
+from .mri import MultiCoilMRI, kspace_noise_std, normalize_coil_maps
 
 __all__ = [
     "MultiCoilMRI",
@@ -19,6 +19,7 @@ __all__ = [
     "fbp",
     "fft2c",
     "ifft2c",
+    "kspace_noise_std",
     "normalize_coil_maps",
     "poisson_disc_mask",
     "radon",

@@ -10,7 +10,7 @@ import torch
 
 from medrestore.physics.fft import fft2c, ifft2c
 
-__all__ = ["MultiCoilMRI", "normalize_coil_maps"]
+__all__ = ["MultiCoilMRI", "kspace_noise_std", "normalize_coil_maps"]
 
 
 def normalize_coil_maps(maps: torch.Tensor, threshold: float = 1e-6) -> torch.Tensor:
@@ -19,6 +19,36 @@ def normalize_coil_maps(maps: torch.Tensor, threshold: float = 1e-6) -> torch.Te
     energy = (maps.abs() ** 2).sum(dim=1, keepdim=True)
     scale = torch.where(energy > threshold, energy.clamp_min(threshold).rsqrt(), torch.zeros_like(energy))
     return maps * scale
+
+
+def kspace_noise_std(kspace: torch.Tensor, mask: torch.Tensor, outer: float = 0.9) -> torch.Tensor:
+    """Robust estimate of the complex noise standard deviation per k-space sample (``E |n|^2``, the
+    convention of :func:`medrestore.data.simulate_multicoil_kspace`), from the sampled, non-zero samples of
+    the k-space periphery (normalised radius > ``outer``; the corners), where an image's own signal is small:
+    ``median |y| / sqrt(ln 2)`` (the median magnitude of complex Gaussian noise is ``std sqrt(ln 2)``).
+    What signal is left there biases it upwards: on the 256 x 256 sample slices a noise-free k-space reads
+    about 0.0024 of the image's 99.5th percentile, std 0.002 reads 0.0031, 0.005 reads 0.0056, 0.02 reads 0.020.
+
+    Args:
+        kspace: complex ``(B, C, H, W)``, centred (zero-padded coils, all-zero, are ignored).
+        mask: broadcastable to ``(B, 1, H, W)``, 1 where sampled.
+
+    Returns:
+        ``(B,)`` in the k-space's units; 0 for an item without a sampled non-zero sample there.
+    """
+    h, w = kspace.shape[-2], kspace.shape[-1]
+    ky = torch.linspace(-1.0, 1.0, h, device=kspace.device).unsqueeze(1)
+    kx = torch.linspace(-1.0, 1.0, w, device=kspace.device).unsqueeze(0)
+    periphery = (ky * ky + kx * kx) > outer * outer
+    sampled = mask.expand(kspace.shape[0], 1, h, w) > 0
+    out = torch.zeros(kspace.shape[0], device=kspace.device)
+    for b in range(kspace.shape[0]):
+        magnitude = kspace[b].abs()
+        values = torch.masked_select(magnitude, (sampled[b] & periphery).expand_as(magnitude))
+        values = values[values > 0]
+        if values.numel() > 0:
+            out[b] = torch.median(values) / 0.8325546111576977  # sqrt(ln 2)
+    return out
 
 
 @torch.jit.script
