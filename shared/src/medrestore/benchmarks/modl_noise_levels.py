@@ -11,7 +11,7 @@ the shipped ``model.pt`` and ``model_fast.pt`` and any other MoDL weights files 
 path, built as each file was trained; a name containing "fast" runs ``inference.json``'s fast solver, others
 its default one). It shows what a ``lambda`` that follows the noise (``--lambda_noise_adaptive``) buys
 against one ``lambda`` for every noise level. With ``sweep_weights`` (a shared-``lambda`` file, such as
-0.4.0's ``model_fast.pt``: ``git show 0.4.0-commit:bundles/modl_recon/models/model_fast.pt``) it also
+0.4.0's ``model_fast.pt``: ``git show a45d272:bundles/modl_recon/models/model_fast.pt``) it also
 scores that network with its trained ``lambda`` multiplied by each of ``LAMBDA_SCALES`` on the first
 validation slices at every noise level: the measurement that motivated the noise-adaptive ``lambda``.
 Writes ``modl_noise_levels.md`` and ``.json``.

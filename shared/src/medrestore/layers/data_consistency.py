@@ -55,8 +55,9 @@ class DataConsistency(nn.Module):
         lam_offset: torch.Tensor | None = None,
         aty: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """``lam_offset``: scalar, or ``(B, 1, 1)`` for one per item, added to the raw (pre-softplus) ``lambda``
-        for this call (a per-iteration or noise-adaptive ``lambda`` in :class:`medrestore.networks.MoDL`); None: the layer's own ``lambda``. ``aty``: ``A^H y``
+        """``lam_offset``: scalar, or ``(B, 1, 1)`` for one per item, added to the raw (pre-softplus)
+        ``lambda`` for this call (a per-iteration or noise-adaptive ``lambda`` in
+        :class:`medrestore.networks.MoDL`); None: the layer's own ``lambda``. ``aty``: ``A^H y``
         when the caller has it (an unrolled network computes it once, not once per step)."""
         lam = F.softplus(self.raw_lam if lam_offset is None else self.raw_lam + lam_offset)
         if physics.single_coil:
