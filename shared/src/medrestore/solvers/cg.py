@@ -26,9 +26,9 @@ def conjugate_gradient(
     """Solve ``(A^H A + lam I) x = b`` for every sample of a complex batch ``(B, H, W)``.
 
     ``lam >= 0`` (a scalar tensor, or ``(B, 1, 1)`` for one per sample; ``lam = 0`` gives CG-SENSE).
-    Inner products use the real part (exact for this Hermitian operator), denominators are guarded by ``eps``, and each sample stops updating
-    once its squared residual falls below ``tol`` (others continue), so one easy sample never ends the
-    solve for a hard one. Differentiable by autograd through the iterations (MoDL trains through it);
+    Inner products use the real part (exact for this Hermitian operator), denominators are guarded by
+    ``eps``, and each sample stops updating once its squared residual falls below ``tol`` (others
+    continue), so one easy sample never ends the solve for a hard one. Differentiable by autograd through the iterations (MoDL trains through it);
     TorchScript-compatible.
     """
     x = torch.zeros_like(b) if x0 is None else x0.clone()
