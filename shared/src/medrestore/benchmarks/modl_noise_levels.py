@@ -27,23 +27,18 @@ import numpy as np
 
 from medrestore.benchmarks.modl_recon import (
     BUNDLE,
-    CG_ITERATIONS,
-    L1_LAMBDAS,
     SETTINGS,
     SPLITS,
     TUNING_ITEMS,
-    cg_sense,
+    classical_methods,
     fastmri_metrics,
     file_architecture,
-    l1_wavelet,
     load_split,
     magnitude,
     network_recon,
     score,
     setting_name,
     solver_name,
-    tune,
-    zero_filled,
 )
 from medrestore.benchmarks.report import machine, write_json, write_lines
 from medrestore.cli.demo import REPO
@@ -130,14 +125,7 @@ def run(
             tuned = {}
             if noise in CLASSICAL_LEVELS:
                 val, val_refs = load["validation"][:TUNING_ITEMS], refs["validation"][:TUNING_ITEMS]
-                iters, _ = tune(val, val_refs, cg_sense, CG_ITERATIONS)
-                lam, _ = tune(val, val_refs, l1_wavelet, L1_LAMBDAS)
-                tuned = {"cg_iterations": iters, "l1_lambda": lam}
-                methods = {
-                    "zero-filled": ("support", zero_filled),
-                    f"CG-SENSE ({iters} it.)": ("support", lambda it, n=iters: cg_sense(it, n)),
-                    f"L1-wavelet (lambda {lam:g})": ("support", lambda it, lam=lam: l1_wavelet(it, lam)),
-                }
+                methods, tuned, _ = classical_methods(val, val_refs, "support")
             for name, net in nets.items():
                 methods[name] = ("support", lambda it, net=net: network_recon(net, it))
             for split in SPLITS:

@@ -191,6 +191,24 @@ def tune(items: list[dict], references: list[np.ndarray], method, grid) -> tuple
     return max(scores, key=scores.get), scores
 
 
+def classical_methods(val: list[dict], val_references: list[np.ndarray], maps: str) -> tuple[dict, dict, dict]:
+    """Zero-filled, CG-SENSE and L1-wavelet with the iterations and ``lambda`` tuned on the validation
+    items ``val`` (maps ``maps``): ``name -> (maps, fn)`` for :func:`score`, the tuned values and every
+    grid value's validation PSNR."""
+    iters, cg_scores = tune(val, val_references, cg_sense, CG_ITERATIONS)
+    lam, l1_scores = tune(val, val_references, l1_wavelet, L1_LAMBDAS)
+    methods = {
+        "zero-filled": (maps, zero_filled),
+        f"CG-SENSE ({iters} it.)": (maps, lambda it, n=iters: cg_sense(it, n)),
+        f"L1-wavelet (lambda {lam:g})": (maps, lambda it, lam=lam: l1_wavelet(it, lam)),
+    }
+    tuning = {
+        "cg_iterations": {str(k): v for k, v in cg_scores.items()},
+        "l1_lambda": {f"{k:g}": v for k, v in l1_scores.items()},
+    }
+    return methods, {"cg_iterations": iters, "l1_lambda": lam}, tuning
+
+
 def solver_name(net: torch.nn.Module) -> str:
     """``K=5, CG 10`` / ``K=3, CG 5 warm``: a MoDL's unrolls and data-consistency solver."""
     return f"K={net.iterations}, CG {net.dc.max_iter}" + (" warm" if net.dc.warm_start else "")
@@ -302,14 +320,9 @@ def run(
             for split in SPLITS
         }
         for condition, (net_maps, baseline_maps) in CONDITIONS.items():
-            val = load["validation"][baseline_maps]
-            best_iters, cg_scores = tune(val, references["validation"], cg_sense, CG_ITERATIONS)
-            best_lam, l1_scores = tune(val, references["validation"], l1_wavelet, L1_LAMBDAS)
-            methods = {
-                "zero-filled": (baseline_maps, zero_filled),
-                f"CG-SENSE ({best_iters} it.)": (baseline_maps, lambda it, n=best_iters: cg_sense(it, n)),
-                f"L1-wavelet (lambda {best_lam:g})": (baseline_maps, lambda it, lam=best_lam: l1_wavelet(it, lam)),
-            }
+            methods, tuned, tuning = classical_methods(
+                load["validation"][baseline_maps], references["validation"], baseline_maps
+            )
             for name, net in nets.items():
                 if net is not None:
                     methods[name] = (net_maps, lambda it, net=net: network_recon(net, it))
@@ -320,11 +333,8 @@ def run(
                     "condition": condition,
                     "split": split,
                     "n": len(references[split]),
-                    "tuned": {"cg_iterations": best_iters, "l1_lambda": best_lam},
-                    "tuning": {
-                        "cg_iterations": {str(k): v for k, v in cg_scores.items()},
-                        "l1_lambda": {f"{k:g}": v for k, v in l1_scores.items()},
-                    },
+                    "tuned": tuned,
+                    "tuning": tuning,
                     "methods": score(methods, load[split], references[split], crops if keep_crop else None),
                 }
                 if condition == "coil maps given":
