@@ -2,19 +2,48 @@
 
 from __future__ import annotations
 
-import torch.distributed as dist
+import gc
 
-__all__ = ["shutdown_process_group"]
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+
+__all__ = ["release_ddp_modules", "shutdown_process_group"]
+
+# DistributedDataParallel attributes that keep the process group (and the reducer's last
+# communication work, with its tensors) alive after ``destroy_process_group``.
+_DDP_COMMUNICATION_STATE = ("logger", "reducer", "process_group")
+
+
+def release_ddp_modules() -> int:
+    """Drop the communication state of every live ``DistributedDataParallel`` module; returns how many.
+
+    ``destroy_process_group`` only removes torch.distributed's own references to the group. Each DDP
+    wrapper still holds it through its reducer (with the last bucket all-reduce work) and logger, and
+    the trainer, evaluator and checkpoint handlers keep the wrapper alive until the interpreter shuts
+    down. The group's worker threads are then torn down during interpreter finalisation, where a gloo
+    rank can abort (``terminate called without an active exception``, SIGABRT) after a finished run.
+    Released modules keep their parameters (``module``) but can no longer synchronise gradients.
+    """
+    released = 0
+    for obj in gc.get_objects():
+        if isinstance(obj, DistributedDataParallel):
+            for name in _DDP_COMMUNICATION_STATE:
+                obj.__dict__.pop(name, None)
+            released += 1
+    return released
 
 
 def shutdown_process_group() -> None:
-    """Wait for every rank, then destroy the default process group; does nothing when none exists.
+    """End multi-process training cleanly: barrier, release DDP modules, destroy the default group.
 
-    The barrier matters on gloo: a rank that destroys its group while a peer is still finishing its
-    last epoch (rank 0 writes the final checkpoints) tears down the peer's connections, and the peer
-    can then abort at exit (``terminate called without an active exception``, SIGABRT), failing a
-    run whose training had finished.
+    Does nothing when no process group exists. The barrier matters on gloo: a rank that destroys its
+    group while a peer is still finishing its last epoch (rank 0 writes the final checkpoints) tears
+    down the peer's connections. Releasing the DDP modules and collecting garbage before returning
+    makes the group's last owner go away here, while the interpreter is fully alive, instead of at
+    exit (see ``release_ddp_modules``).
     """
     if dist.is_available() and dist.is_initialized():
         dist.barrier()
+        release_ddp_modules()
         dist.destroy_process_group()
+        gc.collect()
