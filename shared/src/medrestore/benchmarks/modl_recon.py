@@ -214,12 +214,18 @@ def solver_name(net: torch.nn.Module) -> str:
     return f"K={net.iterations}, CG {net.dc.max_iter}" + (" warm" if net.dc.warm_start else "")
 
 
-def file_architecture(path: str) -> dict[str, bool]:
-    """``inference.json`` overrides that build the network a MoDL weights file was trained as: with or
-    without denoiser biases and a noise-adaptive ``lambda`` (``lam_noise_slope``), as the file holds them
-    (a file without the slope would otherwise load into a noise-adaptive network with the initial slope)."""
+def file_architecture(path: str) -> dict[str, bool | int]:
+    """``inference.json`` overrides that build the network a MoDL weights file was trained as: the
+    denoiser's width (``features``), BatchNorm, biases and a noise-adaptive ``lambda`` (``lam_noise_slope``),
+    as the file holds them (a file without the slope would otherwise load into a noise-adaptive network with
+    the initial slope)."""
     state = torch.load(path, map_location="cpu")
-    return {"bias": "denoiser.noise.0.bias" in state, "lambda_noise_adaptive": "lam_noise_slope" in state}
+    return {
+        "features": int(state["denoiser.noise.0.weight"].shape[0]),
+        "batch_norm": "denoiser.noise.1.running_mean" in state,
+        "bias": any(k.startswith("denoiser.") and k.endswith(".bias") for k in state),
+        "lambda_noise_adaptive": "lam_noise_slope" in state,
+    }
 
 
 def load_networks(
