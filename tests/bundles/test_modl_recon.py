@@ -178,7 +178,27 @@ def test_fast_flag_selects_the_fast_weights_and_solver(fast):
         ckpt = Path(parser.get_parsed_content(ckpt_key))
         adaptive = net.lam_noise_slope is not None
         assert (ckpt.name, net.iterations, net.dc.max_iter, net.dc.warm_start, adaptive) == expected, configs
-        assert torch.load(ckpt, map_location="cpu").keys() == net.state_dict().keys()
+        shapes = {k: v.shape for k, v in torch.load(ckpt, map_location="cpu").items()}
+        assert shapes == {k: v.shape for k, v in net.state_dict().items()}, configs
+
+
+def test_each_stage_two_recipe_starts_from_a_stage_one_file_of_its_width():
+    """``model.pt`` (train_unrolled.json) starts from ``model_k1.pt`` (train.json's width), ``model_fast.pt``
+    (train_unrolled_fast.json) from ``model_k1_fast.pt`` (its own, smaller width); both files are shipped."""
+    from monai.bundle import ConfigParser
+
+    for overlays, k1_name in (
+        (["train_unrolled.json"], "model_k1.pt"),
+        (["train_unrolled.json", "train_unrolled_fast.json"], "model_k1_fast.pt"),
+    ):
+        parser = ConfigParser()
+        parser.read_config([str(CONFIGS / c) for c in ["train.json", *overlays]])
+        parser["bundle_root"] = str(BUNDLE)
+        parser["ckpt_dir"] = str(BUNDLE / "models")
+        init = Path(parser.get_parsed_content("init_checkpoint"))
+        assert init.name == k1_name
+        k1 = torch.load(init, map_location="cpu")
+        assert k1["denoiser.noise.0.weight"].shape[0] == parser.get_parsed_content("features")
 
 
 @pytest.mark.parametrize("config, kind", [("train.json", "train"), ("inference.json", "infer")])
