@@ -116,6 +116,27 @@ def test_enforced_consistency_matches_the_input_under_kspace_truncation(trained,
     assert all(float(line.split("consistency ")[1].split(" dB")[0]) > 40 for line in lines), lines
 
 
+def test_fine_tuning_starts_from_init_checkpoint_and_zoom_range_adds_scale_augmentation(
+    trained, tiny_dataset, tmp_path
+):
+    from monai.bundle import ConfigParser
+
+    def random_transforms(**overrides):
+        parser = ConfigParser()
+        parser.read_config(SR_SPEC.train)
+        parser.update(overrides)
+        return [type(t).__name__ for t in parser.get_parsed_content("train#random_transforms")]
+
+    assert "RandZoomd" not in random_transforms()  # off by default: the shipped recipe is unchanged
+    assert random_transforms(zoom_range=[0.5, 1.0])[:2] == ["RandZoomd", "SpatialPadd"]
+    out = tmp_path / "fine_tuned"
+    init = trained / "models" / "model.pt"
+    extra = ["--init_checkpoint", str(init), "--zoom_range", "[0.5, 1.0]", "--learning_rate", "0.0"]
+    run_bundle(train_args(SR_SPEC, tiny_dataset, out, epochs=1, extra=extra), cwd=tmp_path)
+    start, tuned = torch.load(init, map_location="cpu"), torch.load(out / "models" / "model.pt", map_location="cpu")
+    assert all(torch.equal(start[k], tuned[k]) for k in start)  # loaded, and a zero learning rate kept it
+
+
 # ---- through-plane (self-supervised, SMORE idea): configs/through_plane.json on one thick-slice volume
 
 

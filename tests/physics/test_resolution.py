@@ -37,6 +37,24 @@ def test_kspace_zero_fill_is_consistent_with_truncation(image):
     assert _psnr(R.kspace_truncate(up, 2), lr) > 50
 
 
+@pytest.mark.parametrize("scale", [2, 4])
+def test_band_limited_oracle_is_the_closest_band_limited_image(scale):
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(64, 80, generator=g)  # white noise: most of its energy lies outside the band
+    oracle = R.band_limited_oracle(x, scale)
+    assert oracle.shape == x.shape
+    # a projection: a band-limited image is returned unchanged
+    assert torch.allclose(R.band_limited_oracle(oracle, scale), oracle, atol=1e-5)
+    # closer to x than interpolation of any degradation, or than the oracle moved within the band
+    err = float(((oracle - x) ** 2).mean())
+    for kind in R.DEGRADATIONS:
+        assert err < float(((R.bicubic_upsample(R.degrade(x, scale, kind), scale) - x) ** 2).mean())
+    nudged = oracle + 0.05 * R.band_limited_oracle(torch.rand(64, 80, generator=g), scale)
+    assert err < float(((nudged - x) ** 2).mean())
+    # its error is the energy outside the band: about 1 - 1/scale^2 of the zero-mean noise's variance
+    assert abs(err / float(x.var()) - (1 - 1 / scale**2)) < 0.05
+
+
 @pytest.mark.parametrize("kind", ["bicubic", "kspace"])
 def test_back_projection_makes_the_output_consistent(image, kind):
     lr = R.degrade(image, 2, kind)

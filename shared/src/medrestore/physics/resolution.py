@@ -35,6 +35,7 @@ __all__ = [
     "kspace_truncate",
     "kspace_zero_fill",
     "back_project",
+    "band_limited_oracle",
     "slice_profile_downsample",
     "thick_slice_geometry",
     "upsample_axis",
@@ -132,6 +133,25 @@ def kspace_zero_fill(y: torch.Tensor, scale: int) -> torch.Tensor:
     shift = (scale - 1) / 2.0
     full = full * _centre_shift(h, -shift).view(-1, 1) * _centre_shift(w, -shift).view(1, -1)
     return torch.fft.ifft2(full).real * (h * w) / (hl * wl)
+
+
+def band_limited_oracle(x: torch.Tensor, scale: int) -> torch.Tensor:
+    """The high-resolution image ``x`` kept to the frequency band a ``scale``-times smaller grid carries:
+    ``(..., H, W)`` -> ``(..., H, W)``.
+
+    An upper bound, not a method (it reads the truth): of all images whose cosine (DCT-II) spectrum has no
+    content above ``0.5 / scale`` cycles per pixel along either axis, it is the closest to ``x`` in mean
+    squared error (the orthogonal projection onto that band; computed as a zero-one mask of the 2D
+    spectrum of the mirrored image, so that the image's edges do not wrap around). Its error is the energy
+    of ``x`` the low-resolution input cannot carry: a super-resolution output beats its PSNR only by
+    predicting detail beyond the input's Nyquist limit.
+    """
+    h, w = x.shape[-2], x.shape[-1]
+    mirrored = torch.cat([x, x.flip(-2)], dim=-2)
+    mirrored = torch.cat([mirrored, mirrored.flip(-1)], dim=-1).float()  # even extension: a DCT-II basis
+    cutoff = 0.5 / scale + 1e-9  # cycles per high-resolution pixel
+    keep = (torch.fft.fftfreq(2 * h).abs() <= cutoff).view(-1, 1) & (torch.fft.fftfreq(2 * w).abs() <= cutoff)
+    return torch.fft.ifft2(torch.fft.fft2(mirrored) * keep).real[..., :h, :w]
 
 
 def degrade(x: torch.Tensor, scale: int, kind: str = "bicubic", sigma: float | None = None) -> torch.Tensor:
