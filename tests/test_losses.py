@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from medrestore.losses import LogMSELoss, MaskedMSELoss, image_loss
+from medrestore.losses import ContentLoss, LogMSELoss, MaskedMSELoss, image_loss
 from medrestore.metrics import MaskedMSEMetric
 
 
@@ -41,7 +41,9 @@ def test_log_mse_is_minus_the_mean_psnr_and_weighs_every_image_by_its_relative_e
 def test_image_loss_builds_the_named_loss_and_names_the_choices_for_an_unknown_one():
     assert isinstance(image_loss("log_mse"), LogMSELoss)
     assert isinstance(image_loss("mse"), torch.nn.MSELoss)
-    with pytest.raises(ValueError, match="'log_mse', 'mse'"):
+    assert isinstance(image_loss("l1"), torch.nn.L1Loss)
+    assert image_loss("log_mse").eps == 1e-10 and image_loss("log_mse", log_mse_eps=1e-5).eps == 1e-5
+    with pytest.raises(ValueError, match="'l1', 'log_mse', 'mse'"):
         image_loss("logmse")
 
 
@@ -65,3 +67,24 @@ def test_mind_loss_ignores_an_intensity_map_and_penalises_moved_structure():
     assert torch.isfinite(out.grad).all() and out.grad.abs().sum() > 0
     with pytest.raises(ValueError, match=r"\(B, 1, H, W\)"):
         mind_descriptor(torch.rand(2, 3, 8, 8))
+
+
+def test_content_loss_mse_without_ssim_is_mse_and_the_ssim_term_adds_one_minus_ssim():
+    torch.manual_seed(0)
+    pred, target = torch.rand(3, 1, 32, 32, requires_grad=True), torch.rand(3, 1, 32, 32)
+    mse = torch.nn.MSELoss()(pred, target)
+    mse.backward()
+    grad, pred.grad = pred.grad.clone(), None
+    loss = ContentLoss(pixel_loss="mse", ssim_weight=0.0)(pred, target)
+    loss.backward()
+    assert loss.item() == mse.item() and torch.equal(pred.grad, grad)  # bit-identical: seeded runs unchanged
+    l1 = ContentLoss(pixel_loss="l1", ssim_weight=0.0)(pred, target)
+    assert l1.item() == pytest.approx((pred - target).abs().mean().item())
+    from monai.losses import SSIMLoss
+
+    one_minus_ssim = SSIMLoss(spatial_dims=2, data_range=1.0)(pred, target).item()
+    assert 0.5 < one_minus_ssim < 1.5  # independent noise: SSIM near 0
+    mixed = ContentLoss(pixel_loss="mse", pixel_weight=2.0, ssim_weight=0.5)(pred, target)
+    assert mixed.item() == pytest.approx(2.0 * mse.item() + 0.5 * one_minus_ssim, rel=1e-6)
+    with pytest.raises(ValueError, match="pixel_loss 'l2' is not known"):
+        ContentLoss(pixel_loss="l2")

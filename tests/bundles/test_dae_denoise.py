@@ -20,7 +20,14 @@ DAE_SPEC = BundleSpec(
     tiny_network=lambda: ConvDenoisingAutoencoder(features=8),
     other_network=lambda: ConvDenoisingAutoencoder(features=16),
     key_metric="val_ssim",
-    tracked_params=("features", "padding_mode", "noise_settings", "num_training_images", "train_modalities"),
+    tracked_params=(
+        "features",
+        "padding_mode",
+        "noise_settings",
+        "num_training_images",
+        "train_modalities",
+        "ssim_weight",
+    ),
     verify_shape_args=("--n", "16"),
     image_shape=(64, 96),
     experiment_name="Convolutional denoising autoencoder (small-sample, CT, MR, X-ray)",
@@ -42,6 +49,20 @@ def test_evaluate_noise_setting_selects_one_grid_point(setting, std, tiny_datase
     item = parser.get_parsed_content("validate#dataset")[0]
     noise = item["image"] - item["label"]
     assert noise.std().item() == pytest.approx(std, rel=0.1)
+
+
+@pytest.mark.parametrize("ssim_weight", [0.0, 0.1])
+def test_ssim_weight_adds_one_minus_ssim_to_the_mse_loss(ssim_weight):
+    from monai.bundle import ConfigParser
+    from monai.losses import SSIMLoss
+
+    parser = ConfigParser()
+    parser.read_config(DAE_SPEC.train)
+    parser.update({"bundle_root": str(DAE_SPEC.bundle), "ssim_weight": ssim_weight})
+    torch.manual_seed(0)
+    pred, target = torch.rand(2, 1, 32, 32), torch.rand(2, 1, 32, 32)
+    expected = torch.nn.functional.mse_loss(pred, target) + ssim_weight * SSIMLoss(2, data_range=1.0)(pred, target)
+    assert parser.get_parsed_content("loss")(pred, target).item() == pytest.approx(expected.item(), rel=1e-6)
 
 
 def test_training_subset_by_modality_and_count(tiny_dataset, tmp_path):

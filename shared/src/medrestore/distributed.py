@@ -14,8 +14,8 @@ __all__ = ["release_ddp_modules", "shutdown_process_group"]
 _DDP_COMMUNICATION_STATE = ("logger", "reducer", "process_group")
 
 
-def release_ddp_modules() -> int:
-    """Drop the communication state of every live ``DistributedDataParallel`` module; returns how many.
+def release_ddp_modules() -> None:
+    """Drop the communication state of every live ``DistributedDataParallel`` module.
 
     ``destroy_process_group`` only removes torch.distributed's own references to the group. Each DDP
     wrapper still holds it through its reducer (with the last bucket all-reduce work) and logger, and
@@ -24,13 +24,10 @@ def release_ddp_modules() -> int:
     rank can abort (``terminate called without an active exception``, SIGABRT) after a finished run.
     Released modules keep their parameters (``module``) but can no longer synchronise gradients.
     """
-    released = 0
     for obj in gc.get_objects():
         if isinstance(obj, DistributedDataParallel):
             for name in _DDP_COMMUNICATION_STATE:
                 obj.__dict__.pop(name, None)
-            released += 1
-    return released
 
 
 def shutdown_process_group() -> None:

@@ -59,10 +59,11 @@ class MINDLoss(nn.Module):
         return mind_distance(output, source, self.radius)
 
 
-def image_loss(name: str) -> nn.Module:
-    """The loss a config names: ``"mse"`` (one mean squared error over the batch, ``torch.nn.MSELoss``) or
-    ``"log_mse"`` (:class:`LogMSELoss`, each image by its own relative error)."""
-    losses = {"mse": nn.MSELoss, "log_mse": LogMSELoss}
+def image_loss(name: str, log_mse_eps: float = 1e-10) -> nn.Module:
+    """The loss a config names: ``"mse"`` (one mean squared error over the batch, ``torch.nn.MSELoss``),
+    ``"l1"`` (one mean absolute error, ``torch.nn.L1Loss``) or ``"log_mse"`` (:class:`LogMSELoss` with
+    ``eps=log_mse_eps``, each image by its own relative error)."""
+    losses = {"mse": nn.MSELoss, "l1": nn.L1Loss, "log_mse": lambda: LogMSELoss(log_mse_eps)}
     if str(name) not in losses:
         raise ValueError(f"loss_name {name!r} is not known: expected one of {sorted(losses)}.")
     return losses[str(name)]()
@@ -113,14 +114,16 @@ class DiscriminatorLoss(nn.Module):
 
 
 class ContentLoss(nn.Module):
-    """Super-resolution content loss ``l1_weight * L1 + ssim_weight * (1 - SSIM)`` (MONAI's ``SSIMLoss``,
-    data range 1), plus, with ``vgg19_weights`` (a local torchvision vgg19 state dict; nothing is
+    """Content loss ``pixel_weight * pixel + ssim_weight * (1 - SSIM)`` (MONAI's ``SSIMLoss``, data range 1;
+    ``pixel_loss``: ``"l1"``, the mean absolute error, or ``"mse"``, the mean squared error, so that
+    ``ContentLoss("mse", ssim_weight=0)`` is ``torch.nn.MSELoss``), plus, with ``vgg19_weights`` (a local torchvision vgg19 state dict; nothing is
     downloaded), ``vgg_weight * MSE`` of VGG19 ``vgg_layer`` features scaled by 1/12.75 (SRGAN's VGG54
     loss). ``(B, C, H, W)`` on ``[0, 1]``. Without the VGG file it needs no pretrained network."""
 
     def __init__(
         self,
-        l1_weight: float = 1.0,
+        pixel_loss: str = "l1",
+        pixel_weight: float = 1.0,
         ssim_weight: float = 0.1,
         vgg19_weights: str | None = None,
         vgg_weight: float = 1.0,
@@ -129,7 +132,14 @@ class ContentLoss(nn.Module):
         super().__init__()
         from monai.losses import SSIMLoss
 
-        self.l1_weight, self.ssim_weight, self.vgg_weight = float(l1_weight), float(ssim_weight), float(vgg_weight)
+        if pixel_loss not in ("l1", "mse"):
+            raise ValueError(f"pixel_loss {pixel_loss!r} is not known: expected 'l1' or 'mse'.")
+        self.pixel_loss = pixel_loss
+        self.pixel_weight, self.ssim_weight, self.vgg_weight = (
+            float(pixel_weight),
+            float(ssim_weight),
+            float(vgg_weight),
+        )
         self.ssim = SSIMLoss(spatial_dims=2, data_range=1.0)
         self.vgg = None
         if vgg19_weights:
@@ -138,7 +148,8 @@ class ContentLoss(nn.Module):
             self.vgg = VGG19Features(vgg19_weights, vgg_layer)
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        loss = self.l1_weight * (pred - target).abs().mean()
+        error = pred - target
+        loss = self.pixel_weight * (error.abs() if self.pixel_loss == "l1" else error.pow(2)).mean()
         if self.ssim_weight:
             loss = loss + self.ssim_weight * self.ssim(pred, target)
         if self.vgg is not None:

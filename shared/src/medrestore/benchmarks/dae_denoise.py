@@ -241,10 +241,12 @@ def run(
     max_images: int | None = None,
     learning_curve: bool = True,
     iterations: int | None = None,
+    weights: dict | None = None,
 ) -> dict:
     """Run the benchmark and write its files. ``max_images``, ``learning_curve=False`` and a small
     ``iterations`` (training iterations of the extra models; default as many as the shipped model's)
-    make a quick smoke run."""
+    make a quick smoke run. ``weights`` (``{name: model.pt}``) adds a column ``DAE <name>`` per file
+    (other weights of the bundle's network, e.g. a retraining, scored on the same inputs)."""
     torch.manual_seed(0)
     learning_curve = as_flag(learning_curve, "learning_curve")  # "--learning_curve false" arrives as a string
     data_dir = data_dir or os.path.join(REPO, "data", "small_sample")
@@ -266,6 +268,7 @@ def run(
         "DAE MR-only": (load_bundle_network(BUNDLE, ckpts["DAE MR-only"]), inferer),
         "DAE mix": (shipped, inferer),
         "DAE mix, TTA": (shipped, bundle_inferer(BUNDLE, tta=True)),
+        **{f"DAE {name}": (load_bundle_network(BUNDLE, path), inferer) for name, path in (weights or {}).items()},
         "DRAN": (load_bundle_network(dran_bundle), bundle_inferer(dran_bundle)),
     }
     tuned = tune_nlm(validation)
@@ -373,7 +376,8 @@ def run(
     }
     result = {
         "command": "python -m medrestore.benchmarks.dae_denoise --output_dir docs/benchmarks"
-        + ("" if learning_curve else " --learning_curve false"),
+        + ("" if learning_curve else " --learning_curve false")
+        + (f' --weights "{weights}"' if weights else ""),
         "machine": machine(),
         "images": {
             split: {m: sum(it["modality"] == m for it in items) for m in ("MR", "CT", "XR")}
