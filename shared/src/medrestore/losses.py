@@ -116,9 +116,10 @@ class DiscriminatorLoss(nn.Module):
 class ContentLoss(nn.Module):
     """Content loss ``pixel_weight * pixel + ssim_weight * (1 - SSIM)`` (MONAI's ``SSIMLoss``, data range 1;
     ``pixel_loss``: ``"l1"``, the mean absolute error, or ``"mse"``, the mean squared error, so that
-    ``ContentLoss("mse", ssim_weight=0)`` is ``torch.nn.MSELoss``), plus, with ``vgg19_weights`` (a local torchvision vgg19 state dict; nothing is
-    downloaded), ``vgg_weight * MSE`` of VGG19 ``vgg_layer`` features scaled by 1/12.75 (SRGAN's VGG54
-    loss). ``(B, C, H, W)`` on ``[0, 1]``. Without the VGG file it needs no pretrained network."""
+    ``ContentLoss("mse", ssim_weight=0)`` is ``torch.nn.MSELoss``), plus, with ``vgg19_weights`` (a local
+    torchvision vgg19 state dict; nothing is downloaded), ``vgg_weight * MSE`` of VGG19 ``vgg_layer``
+    features scaled by 1/12.75 (SRGAN's VGG54 loss). ``(B, C, H, W)`` on ``[0, 1]``. Without the VGG file it
+    needs no pretrained network."""
 
     def __init__(
         self,
