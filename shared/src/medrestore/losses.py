@@ -59,13 +59,13 @@ class MINDLoss(nn.Module):
         return mind_distance(output, source, self.radius)
 
 
-def image_loss(name: str, log_mse_eps: float = 1e-10) -> nn.Module:
+def image_loss(name: str, log_mse_eps: float = 1e-10, option: str = "loss_name") -> nn.Module:
     """The loss a config names: ``"mse"`` (one mean squared error over the batch, ``torch.nn.MSELoss``),
     ``"l1"`` (one mean absolute error, ``torch.nn.L1Loss``) or ``"log_mse"`` (:class:`LogMSELoss` with
-    ``eps=log_mse_eps``, each image by its own relative error)."""
+    ``eps=log_mse_eps``, each image by its own relative error). ``option``: the setting named in the error."""
     losses = {"mse": nn.MSELoss, "l1": nn.L1Loss, "log_mse": lambda: LogMSELoss(log_mse_eps)}
     if str(name) not in losses:
-        raise ValueError(f"loss_name {name!r} is not known: expected one of {sorted(losses)}.")
+        raise ValueError(f"{option} {name!r} is not known: expected one of {sorted(losses)}.")
     return losses[str(name)]()
 
 
@@ -115,7 +115,7 @@ class DiscriminatorLoss(nn.Module):
 
 class ContentLoss(nn.Module):
     """Content loss ``pixel_weight * pixel + ssim_weight * (1 - SSIM)`` (MONAI's ``SSIMLoss``, data range 1;
-    ``pixel_loss``: ``"l1"``, the mean absolute error, or ``"mse"``, the mean squared error, so that
+    ``pixel_loss``: a name of :func:`image_loss`, e.g. ``"l1"`` or ``"mse"``, so that
     ``ContentLoss("mse", ssim_weight=0)`` is ``torch.nn.MSELoss``), plus, with ``vgg19_weights`` (a local
     torchvision vgg19 state dict; nothing is downloaded), ``vgg_weight * MSE`` of VGG19 ``vgg_layer``
     features scaled by 1/12.75 (SRGAN's VGG54 loss). ``(B, C, H, W)`` on ``[0, 1]``. Without the VGG file it
@@ -133,9 +133,7 @@ class ContentLoss(nn.Module):
         super().__init__()
         from monai.losses import SSIMLoss
 
-        if pixel_loss not in ("l1", "mse"):
-            raise ValueError(f"pixel_loss {pixel_loss!r} is not known: expected 'l1' or 'mse'.")
-        self.pixel_loss = pixel_loss
+        self.pixel_loss = image_loss(pixel_loss, option="pixel_loss")
         self.pixel_weight, self.ssim_weight, self.vgg_weight = (
             float(pixel_weight),
             float(ssim_weight),
@@ -149,8 +147,7 @@ class ContentLoss(nn.Module):
             self.vgg = VGG19Features(vgg19_weights, vgg_layer)
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        error = pred - target
-        loss = self.pixel_weight * (error.abs() if self.pixel_loss == "l1" else error.pow(2)).mean()
+        loss = self.pixel_weight * self.pixel_loss(pred, target)
         if self.ssim_weight:
             loss = loss + self.ssim_weight * self.ssim(pred, target)
         if self.vgg is not None:
